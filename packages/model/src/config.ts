@@ -1,0 +1,64 @@
+/** Sizes of the MLP VAE. The defaults are the reference model of the PyTorch VAE tutorial. */
+export interface VaeConfig {
+  /** Flattened input size, e.g. 784 for 28×28 images. */
+  inputDim: number;
+  /** Hidden layer widths of the encoder, input side first (ReLU). */
+  encoderHidden: number[];
+  /** Size of the latent code z (the mu and log-variance heads). */
+  latentDim: number;
+  /** Hidden layer widths of the decoder, latent side first (ReLU). The output layer is sigmoid. */
+  decoderHidden: number[];
+}
+
+export const DEFAULT_VAE_CONFIG: Readonly<VaeConfig> = Object.freeze({
+  inputDim: 784,
+  encoderHidden: [512, 256],
+  latentDim: 20,
+  decoderHidden: [256, 512],
+});
+
+function checkPositiveInt(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new TypeError(`VaeConfig.${field}: expected a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Fills defaults and checks every field, so a bad size fails here and not deep in a matMul. */
+export function resolveVaeConfig(partial: Partial<VaeConfig> = {}): VaeConfig {
+  const merged = { ...DEFAULT_VAE_CONFIG, ...partial };
+  for (const field of ['encoderHidden', 'decoderHidden'] as const) {
+    const widths = merged[field];
+    if (!Array.isArray(widths)) {
+      throw new TypeError(`VaeConfig.${field}: expected an array of positive integers, got ${JSON.stringify(widths)}`);
+    }
+    widths.forEach((w, i) => checkPositiveInt(w, `${field}[${i}]`));
+  }
+  return {
+    inputDim: checkPositiveInt(merged.inputDim, 'inputDim'),
+    encoderHidden: [...merged.encoderHidden],
+    latentDim: checkPositiveInt(merged.latentDim, 'latentDim'),
+    decoderHidden: [...merged.decoderHidden],
+  };
+}
+
+/** One dense layer's shape and its stable name in saved files, e.g. `encoder.0`. */
+export interface LayerSpec {
+  name: string;
+  inputDim: number;
+  outputDim: number;
+}
+
+/** The dense layers of a VAE with this config, in a fixed order (used for init, saving and gradients). */
+export function layerSpecs(config: VaeConfig): { encoder: LayerSpec[]; mu: LayerSpec; logvar: LayerSpec; decoder: LayerSpec[] } {
+  const chain = (prefix: string, dims: number[]): LayerSpec[] =>
+    dims.slice(1).map((outputDim, i) => ({ name: `${prefix}.${i}`, inputDim: dims[i]!, outputDim }));
+  const encoderDims = [config.inputDim, ...config.encoderHidden];
+  const encoderOut = encoderDims[encoderDims.length - 1]!;
+  return {
+    encoder: chain('encoder', encoderDims),
+    mu: { name: 'mu', inputDim: encoderOut, outputDim: config.latentDim },
+    logvar: { name: 'logvar', inputDim: encoderOut, outputDim: config.latentDim },
+    decoder: chain('decoder', [config.latentDim, ...config.decoderHidden, config.inputDim]),
+  };
+}
