@@ -34,7 +34,7 @@ export function importanceWeightedBound(model: EncoderDecoder, x: tf.Tensor2D, o
       // Each draw in its own tidy so k decoder passes do not pile up.
       logWeights.push(
         tf.tidy(() => {
-          const eps = tf.randomNormal([batch, latent], 0, 1, 'float32', options.seed === undefined ? undefined : options.seed + i);
+          const eps = tf.randomNormal([batch, latent], 0, 1, 'float32', options.seed === undefined ? undefined : options.seed + i + 1); // tfjs ignores a seed of 0
           const z = tf.add(mu, tf.mul(std, eps)) as tf.Tensor2D;
           const logPxGivenZ = tf.neg(reconstructionLoss(model.decodeLogits(z), x, options));
           const logPz = tf.mul(tf.sum(tf.add(tf.square(z), LOG_2PI), 1), -0.5);

@@ -2,6 +2,7 @@ export { DEFAULT_VAE_CONFIG, layerSpecs, resolveVaeConfig, type LayerSpec, type 
 export { denseBackward, denseForward, type Activation, type DenseGrads, type DenseParams } from './dense.js';
 export { linearInit } from './init.js';
 export { matMulT } from './matmul.js';
+export { tfSeed } from './seed.js';
 export {
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,

@@ -39,6 +39,13 @@ describe('Vae', () => {
     }
     a.dispose();
     b.dispose();
+    // Seed 0 (the default) is a seed like any other: tfjs alone would treat it as "random".
+    const c = new Vae(small);
+    const d = new Vae(small, { seed: 0 });
+    expect(maxAbsDiff(c.namedVariables()[0]!.variable, d.namedVariables()[0]!.variable)).toBe(0);
+    expect(maxAbsDiff(c.sample(3, 0), c.sample(3, 0))).toBe(0);
+    c.dispose();
+    d.dispose();
   });
 
   it('encodes, decodes into (0, 1), samples repeatably, reconstructs', () => {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { layerSpecs, resolveVaeConfig, type LayerSpec, type VaeConfig } from './config.js';
 import { denseBackward, denseForward, type Activation, type DenseParams } from './dense.js';
 import { linearInit } from './init.js';
+import { tfSeed } from './seed.js';
 
 interface Layer {
   spec: LayerSpec;
@@ -106,7 +107,7 @@ export class Vae {
   /** z = mu + exp(logvar/2)·eps with eps ~ N(0, I) (drawn with `seed` if not given). */
   reparameterize(mu: tf.Tensor2D, logvar: tf.Tensor2D, eps?: tf.Tensor2D | number): tf.Tensor2D {
     return tf.tidy(() => {
-      const noise = eps instanceof tf.Tensor ? eps : tf.randomNormal(mu.shape, 0, 1, 'float32', eps);
+      const noise = eps instanceof tf.Tensor ? eps : tf.randomNormal(mu.shape, 0, 1, 'float32', eps === undefined ? undefined : tfSeed(eps));
       return tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), noise));
     });
   }
@@ -124,7 +125,7 @@ export class Vae {
 
   /** Decodes `n` draws of z ~ N(0, I): [n, inputDim] probabilities. Same seed, same images. */
   sample(n: number, seed?: number): tf.Tensor2D {
-    return tf.tidy(() => this.decode(tf.randomNormal([n, this.config.latentDim], 0, 1, 'float32', seed)));
+    return tf.tidy(() => this.decode(tf.randomNormal([n, this.config.latentDim], 0, 1, 'float32', seed === undefined ? undefined : tfSeed(seed))));
   }
 
   /** Decodes the posterior mean of each input: x [batch, inputDim] → probabilities [batch, inputDim]. */

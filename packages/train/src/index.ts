@@ -1,0 +1,17 @@
+export {
+  CHECKPOINT_FORMAT_VERSION,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  memoryCheckpointStore,
+  restoreCheckpoint,
+  type Checkpoint,
+  type CheckpointStore,
+  type EpochMetrics,
+  type TrainSettings,
+  type TrainingState,
+} from './checkpoint.js';
+export { TrainConfigError, TrainingDivergedError } from './errors.js';
+export { evaluate, type EvaluateOptions, type Evaluation } from './evaluate.js';
+export { SeedStream, deriveSeed } from './seeds.js';
+export { DEFAULT_TRAIN_SETTINGS, train, type BatchEvent, type TrainOptions, type TrainResult } from './train.js';
+export { trainStep } from './train-step.js';

@@ -1,0 +1,26 @@
+import type { MnistSplit } from '@vae/data';
+import { embeddedMnist } from '@vae/data/node';
+
+/** The first `count` images of a split, sharing its buffers. */
+export function head(split: MnistSplit, count: number): MnistSplit {
+  const pixels = split.rows * split.cols;
+  return { ...split, count, images: split.images.subarray(0, count * pixels), labels: split.labels.subarray(0, count) };
+}
+
+let cached: ReturnType<typeof embeddedMnist> | undefined;
+/** Real MNIST digits (the offline default: 9,000 train / 1,000 test), loaded once per test file. */
+export function realDigits() {
+  cached ??= embeddedMnist();
+  return cached;
+}
+
+/** A tiny split of 4×4 "images" for fast loop tests. */
+export function tinySplit(count: number, seed = 1): MnistSplit {
+  const images = new Uint8Array(count * 16);
+  let s = seed;
+  for (let i = 0; i < images.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    images[i] = (s >>> 16) & 0xff;
+  }
+  return { images, labels: new Uint8Array(count), count, rows: 4, cols: 4 };
+}

@@ -1,0 +1,151 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Vae } from '@vae/model';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeCheckpoint, memoryCheckpointStore } from './checkpoint.js';
+import { TrainConfigError, TrainingDivergedError } from './errors.js';
+import { evaluate } from './evaluate.js';
+import { head, realDigits, tinySplit } from './test-data.js';
+import { train } from './train.js';
+
+const tinyModel = { inputDim: 16, encoderHidden: [12], latentDim: 2, decoderHidden: [12] };
+const tinyData = { train: tinySplit(100, 1), test: tinySplit(30, 2) };
+
+function weightsOf(vae: Vae): Float32Array[] {
+  return vae.namedVariables().map(({ variable }) => variable.dataSync() as Float32Array);
+}
+
+afterEach(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('train on real MNIST digits', () => {
+  it('one epoch on a subset lowers the test loss of the reference model (wasm backend)', async () => {
+    await tf.setBackend('wasm');
+    const digits = await realDigits();
+    const data = { train: head(digits.train, 3000), test: head(digits.test, 500) };
+    const vae = new Vae({}, { seed: 1 });
+    const before = evaluate(vae, data.test);
+    const epochs: number[] = [];
+    const result = await train({ model: vae, data, epochs: 1, batchSize: 64, seed: 1, onEpoch: (m) => void epochs.push(m.testLoss) });
+    const m = result.metrics[0]!;
+    // An untrained decoder outputs ~0.5 everywhere: ~543 nats (784·ln 2). One short epoch must learn a lot.
+    expect(before.loss).toBeGreaterThan(500);
+    expect(m.testLoss).toBeLessThan(before.loss - 250);
+    expect(m.testRecon + m.testKl).toBeCloseTo(m.testLoss, 3);
+    expect(m.trainLoss).toBeGreaterThan(m.testLoss - 100);
+    expect(epochs).toEqual([m.testLoss]);
+    vae.dispose();
+  });
+});
+
+describe('train', () => {
+  it('keeps the tensor count flat from epoch to epoch', async () => {
+    const vae = new Vae(tinyModel, { seed: 2 });
+    const counts: number[] = [];
+    await train({ model: vae, data: tinyData, epochs: 3, batchSize: 16, onEpoch: () => void counts.push(tf.memory().numTensors) });
+    expect(counts).toHaveLength(3);
+    expect(counts[2]).toBe(counts[0]);
+    vae.dispose();
+  });
+
+  it('emits batch events with the running loss', async () => {
+    const vae = new Vae(tinyModel);
+    const events: { batch: number; loss: number | undefined }[] = [];
+    await train({ model: vae, data: tinyData, epochs: 1, batchSize: 10, lossReadInterval: 3, onBatch: (e) => void events.push({ batch: e.batch, loss: e.loss }) });
+    expect(events.map((e) => e.batch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(events[0]!.loss).toBe(0); // nothing read back yet
+    expect(events[2]!.loss).toBeGreaterThan(0);
+    vae.dispose();
+  });
+
+  it('resumes exactly: 2 epochs straight = 1 epoch, stop, resume for the second', async () => {
+    const straight = new Vae(tinyModel, { seed: 3 });
+    const a = await train({ model: straight, data: tinyData, epochs: 2, batchSize: 16, seed: 9 });
+
+    const store = memoryCheckpointStore();
+    const first = new Vae(tinyModel, { seed: 3 });
+    await train({ model: first, data: tinyData, epochs: 1, batchSize: 16, seed: 9, checkpoint: store });
+    first.dispose();
+    const second = new Vae(tinyModel, { seed: 777 }); // different init: everything must come from the checkpoint
+    const b = await train({ model: second, data: tinyData, epochs: 2, batchSize: 16, seed: 9, resume: await store.load() });
+
+    expect(weightsOf(second)).toEqual(weightsOf(straight));
+    expect(b.metrics.map((m) => m.testLoss)).toEqual(a.metrics.map((m) => m.testLoss));
+    expect(b.metrics.map((m) => m.trainLoss)).toEqual(a.metrics.map((m) => m.trainLoss));
+    straight.dispose();
+    second.dispose();
+  });
+
+  it('an abort mid-epoch saves a checkpoint that resumes to the same result (Ctrl-C)', async () => {
+    const options = { data: tinyData, epochs: 2, batchSize: 8, seed: 4, reconstruction: 'bernoulli' as const, normalization: 'dynamic-binary' as const };
+    const straight = new Vae(tinyModel, { seed: 5 });
+    const a = await train({ model: straight, ...options });
+
+    const store = memoryCheckpointStore();
+    const controller = new AbortController();
+    const first = new Vae(tinyModel, { seed: 5 });
+    const stopped = await train({
+      model: first,
+      ...options,
+      checkpoint: store,
+      signal: controller.signal,
+      onBatch: (e) => {
+        if (e.epoch === 2 && e.batch === 5) controller.abort();
+      },
+    });
+    expect(stopped.completed).toBe(false);
+    const saved = decodeCheckpoint((await store.load())!);
+    expect(saved.state).toMatchObject({ epoch: 1, batchInEpoch: 5 });
+    tf.dispose(saved.tensors);
+    first.dispose();
+
+    const second = new Vae(tinyModel, { seed: 6 });
+    const b = await train({ model: second, ...options, resume: await store.load() });
+    expect(b.completed).toBe(true);
+    expect(weightsOf(second)).toEqual(weightsOf(straight));
+    expect(b.metrics[1]!.trainLoss).toBeCloseTo(a.metrics[1]!.trainLoss, 4);
+    expect(b.metrics[1]!.testLoss).toBe(a.metrics[1]!.testLoss);
+    straight.dispose();
+    second.dispose();
+  });
+
+  it('stops on a NaN loss with a clear error and keeps the last good checkpoint', async () => {
+    const store = memoryCheckpointStore();
+    const vae = new Vae(tinyModel);
+    await train({ model: vae, data: tinyData, epochs: 1, batchSize: 16, checkpoint: store });
+    const good = await store.load();
+    const bias = vae.namedVariables().find((v) => v.name === 'decoder.1.bias')!.variable;
+    bias.assign(tf.fill(bias.shape, Number.NaN));
+    await expect(train({ model: vae, data: tinyData, epochs: 2, batchSize: 16, checkpoint: store, resume: good, lossReadInterval: 1 })).resolves.toBeDefined();
+    // Resuming restored good weights, so that worked; now poison after the restore.
+    const poisoned = new Vae(tinyModel);
+    const decoderBias = poisoned.namedVariables().find((v) => v.name === 'decoder.1.bias')!.variable;
+    decoderBias.assign(tf.fill(decoderBias.shape, Number.NaN));
+    const before = store.saves;
+    await expect(train({ model: poisoned, data: tinyData, epochs: 3, batchSize: 16, checkpoint: store, lossReadInterval: 1 })).rejects.toThrow(
+      TrainingDivergedError,
+    );
+    expect(store.saves).toBe(before);
+    await expect(train({ model: poisoned, data: tinyData, epochs: 1, batchSize: 16, lossReadInterval: 1 })).rejects.toThrow(
+      /loss became NaN in epoch 1, batch 1\b/,
+    );
+    vae.dispose();
+    poisoned.dispose();
+  });
+
+  it('refuses BCE on [−1, 1] pixels, bad settings and a mismatched resume', async () => {
+    const vae = new Vae(tinyModel);
+    await expect(train({ model: vae, data: tinyData, normalization: 'symmetric' })).rejects.toThrow(/needs targets in \[0, 1\].*'symmetric'/);
+    await expect(train({ model: vae, data: tinyData, batchSize: 0 })).rejects.toThrow(TrainConfigError);
+    await expect(train({ model: vae, data: tinyData, learningRate: -1 })).rejects.toThrow(/learningRate/);
+    await expect(train({ model: new Vae({ ...tinyModel, inputDim: 784 }), data: tinyData })).rejects.toThrow(/16 pixels but the model's inputDim is 784/);
+    const store = memoryCheckpointStore();
+    await train({ model: vae, data: tinyData, epochs: 1, batchSize: 16, checkpoint: store });
+    await expect(train({ model: vae, data: tinyData, epochs: 2, batchSize: 32, resume: await store.load() })).rejects.toThrow(
+      /checkpoint was trained with batchSize = 16, this run asks for 32/,
+    );
+    // The Gaussian term accepts [−1, 1] data.
+    await expect(train({ model: vae, data: tinyData, epochs: 1, normalization: 'symmetric', reconstruction: 'gaussian' })).resolves.toBeDefined();
+    vae.dispose();
+  });
+});

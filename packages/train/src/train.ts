@@ -1,0 +1,248 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng, gatherBatchInto, normalizationRange, shuffledIndices, type MnistSplit } from '@vae/data';
+import { checkReconstructionRange, type ElboOptions } from '@vae/loss';
+import type { Vae } from '@vae/model';
+import {
+  CHECKPOINT_FORMAT_VERSION,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  restoreCheckpoint,
+  type CheckpointStore,
+  type EpochMetrics,
+  type TrainSettings,
+  type TrainingState,
+} from './checkpoint.js';
+import { TrainConfigError, TrainingDivergedError } from './errors.js';
+import { evaluate } from './evaluate.js';
+import { SeedStream, deriveSeed } from './seeds.js';
+import { trainStep } from './train-step.js';
+
+export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = Object.freeze({
+  epochs: 50,
+  batchSize: 64,
+  learningRate: 1e-3,
+  seed: 0,
+  normalization: 'unit',
+  reconstruction: 'bernoulli',
+  beta: 1,
+});
+
+export interface BatchEvent {
+  /** 1-based epoch and batch. */
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  /** Images trained on so far in this epoch. */
+  samples: number;
+  /** Mean train loss per image so far this epoch, as of the last read-back (see `lossReadInterval`). */
+  loss: number | undefined;
+  /** Training throughput of this epoch so far. */
+  samplesPerSecond: number;
+}
+
+export interface TrainOptions extends Partial<TrainSettings> {
+  model: Vae;
+  data: { train: MnistSplit; test: MnistSplit };
+  /** Where to keep a checkpoint after every epoch (and on abort). */
+  checkpoint?: CheckpointStore;
+  /** A checkpoint (bytes from a store) to continue from. Its settings must match these; `epochs` may be larger. */
+  resume?: Uint8Array;
+  /** Abort to stop after the current batch: a checkpoint is saved and `train` resolves with `completed: false`. */
+  signal?: AbortSignal;
+  onBatch?: (event: BatchEvent) => void;
+  /** Awaited before the next epoch starts (e.g. to write a sample grid). */
+  onEpoch?: (metrics: EpochMetrics, model: Vae) => void | Promise<void>;
+  /** Read the running loss back from the backend every this many batches (a sync; costly on GPUs). Default 10. */
+  lossReadInterval?: number;
+  /** Batch size of the test-set evaluation. Default 1000. */
+  evalBatchSize?: number;
+  /** Let other work (signals, UI) run at least this often, in ms. Default 100. */
+  yieldIntervalMs?: number;
+}
+
+export interface TrainResult {
+  metrics: EpochMetrics[];
+  /** False when stopped by `signal`. */
+  completed: boolean;
+  state: TrainingState;
+}
+
+function checkSettings(s: TrainSettings): void {
+  const positiveInt = (v: number, f: string) => {
+    if (!Number.isInteger(v) || v < 1) throw new TrainConfigError(`${f}: expected a positive integer, got ${v}`);
+  };
+  positiveInt(s.epochs, 'epochs');
+  positiveInt(s.batchSize, 'batchSize');
+  if (!(s.learningRate > 0 && Number.isFinite(s.learningRate))) throw new TrainConfigError(`learningRate: expected a number > 0, got ${s.learningRate}`);
+  if (!Number.isInteger(s.seed)) throw new TrainConfigError(`seed: expected an integer, got ${s.seed}`);
+  if (!(s.beta >= 0 && Number.isFinite(s.beta))) throw new TrainConfigError(`beta: expected a number ≥ 0, got ${s.beta}`);
+  checkReconstructionRange(s.reconstruction, normalizationRange(s.normalization), `pixels with normalization '${s.normalization}'`);
+}
+
+const now = () => performance.now();
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Trains `model` with Adam on `data.train`, evaluating on `data.test` after every epoch.
+ * Every random draw is keyed by (seed, epoch/step), so a run resumed from a checkpoint continues
+ * exactly as if it had never stopped. Keeps no tensors beyond the optimizer's state.
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { model, data, checkpoint: store, signal, onBatch, onEpoch } = options;
+  const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS };
+  for (const key of Object.keys(DEFAULT_TRAIN_SETTINGS) as (keyof TrainSettings)[]) {
+    if (options[key] !== undefined) (settings as unknown as Record<string, unknown>)[key] = options[key];
+  }
+  checkSettings(settings);
+  const lossReadInterval = options.lossReadInterval ?? 10;
+  const yieldIntervalMs = options.yieldIntervalMs ?? 100;
+  const { train: trainSplit, test: testSplit } = data;
+  const pixels = trainSplit.rows * trainSplit.cols;
+  if (pixels !== model.config.inputDim) {
+    throw new TrainConfigError(`data: images have ${pixels} pixels but the model's inputDim is ${model.config.inputDim}`);
+  }
+  const { epochs, batchSize, seed, normalization } = settings;
+  const lossOptions: ElboOptions = {
+    beta: settings.beta,
+    reconstruction: settings.reconstruction,
+    gaussian: { range: normalizationRange(normalization) },
+  };
+  const optimizer = tf.train.adam(settings.learningRate, 0.9, 0.999, 1e-8); // PyTorch's epsilon
+  let state: TrainingState = {
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    settings,
+    modelConfig: model.config,
+    epoch: 0,
+    batchInEpoch: 0,
+    step: 0,
+    partial: { lossSum: 0, count: 0, seconds: 0 },
+    rng: { algorithm: 'derived-seed-v1', seed, epoch: 0, step: 0 },
+    metrics: [],
+    savedAt: '',
+  };
+  if (options.resume) {
+    const saved = decodeCheckpoint(options.resume);
+    try {
+      for (const key of Object.keys(settings) as (keyof TrainSettings)[]) {
+        if (key !== 'epochs' && saved.state.settings[key] !== settings[key]) {
+          throw new TrainConfigError(`resume: the checkpoint was trained with ${key} = ${saved.state.settings[key]}, this run asks for ${settings[key]}`);
+        }
+      }
+      if (JSON.stringify(saved.state.modelConfig) !== JSON.stringify(model.config)) {
+        throw new TrainConfigError(`resume: the checkpoint's model ${JSON.stringify(saved.state.modelConfig)} differs from ${JSON.stringify(model.config)}`);
+      }
+      await restoreCheckpoint(saved, model, optimizer);
+    } finally {
+      tf.dispose(saved.tensors);
+    }
+    state = { ...saved.state, settings };
+  }
+
+  const save = async () => {
+    if (!store) return;
+    state = { ...state, rng: { ...state.rng, epoch: state.epoch, step: state.step }, savedAt: new Date().toISOString() };
+    await store.save(await encodeCheckpoint(state, model, optimizer), state);
+  };
+
+  const batchesPerEpoch = Math.ceil(trainSplit.count / batchSize);
+  const buffer = new Float32Array(batchSize * pixels);
+  let completed = true;
+  try {
+    epochs: for (let epoch = state.epoch; epoch < epochs; epoch++) {
+      const order = shuffledIndices(trainSplit.count, createRng(deriveSeed(seed, SeedStream.shuffle, epoch)));
+      let lossSum: tf.Scalar = tf.scalar(0);
+      let readLoss = state.partial.lossSum;
+      let count = state.partial.count;
+      let trainSeconds = state.partial.seconds;
+      const baseLoss = state.partial.lossSum;
+      const segmentStart = now();
+      let lastYield = segmentStart;
+      // Reads the running sum back (a sync) and stops the run on NaN/Inf before anything is saved.
+      const readBack = (batch: number) => {
+        readLoss = baseLoss + lossSum.dataSync()[0]!;
+        if (!Number.isFinite(readLoss)) {
+          throw new TrainingDivergedError(
+            `loss became ${readLoss} in epoch ${epoch + 1}, batch ${batch}; stopped. ` +
+              (store ? `The last checkpoint saved (after epoch ${state.epoch}) is the last good one.` : 'No checkpoint store was given.'),
+          );
+        }
+      };
+      try {
+        for (let batch = state.batchInEpoch; batch < batchesPerEpoch; batch++) {
+          const start = batch * batchSize;
+          const end = Math.min(start + batchSize, trainSplit.count);
+          const n = end - start;
+          const binarizeRng = normalization === 'dynamic-binary' ? createRng(deriveSeed(seed, SeedStream.binarize, state.step)) : undefined;
+          const xs = gatherBatchInto(trainSplit, order, start, end, normalization, buffer, binarizeRng);
+          const next = tf.tidy(() => {
+            const x = tf.tensor2d(xs, [n, pixels]);
+            const eps = tf.randomNormal([n, model.config.latentDim], 0, 1, 'float32', deriveSeed(seed, SeedStream.noise, state.step)) as tf.Tensor2D;
+            return tf.add(lossSum, trainStep(model, optimizer, x, eps, lossOptions)) as tf.Scalar;
+          });
+          lossSum.dispose();
+          lossSum = next;
+          count += n;
+          state.step++;
+          state.batchInEpoch = batch + 1;
+          const last = batch + 1 === batchesPerEpoch;
+          if (last || (batch + 1) % lossReadInterval === 0) readBack(batch + 1);
+          const t = now();
+          onBatch?.({
+            epoch: epoch + 1,
+            epochs,
+            batch: batch + 1,
+            batches: batchesPerEpoch,
+            samples: count,
+            loss: count > 0 ? readLoss / count : undefined,
+            samplesPerSecond: count / (trainSeconds + (t - segmentStart) / 1000),
+          });
+          if (t - lastYield > yieldIntervalMs) {
+            await yieldToEventLoop();
+            lastYield = now();
+          }
+          if (signal?.aborted && !last) {
+            readBack(batch + 1);
+            trainSeconds += (now() - segmentStart) / 1000;
+            state.partial = { lossSum: readLoss, count, seconds: trainSeconds };
+            completed = false;
+            await save();
+            break epochs;
+          }
+        }
+        trainSeconds += (now() - segmentStart) / 1000;
+      } finally {
+        lossSum.dispose();
+      }
+      const evalStart = now();
+      const test = evaluate(model, testSplit, {
+        ...lossOptions,
+        normalization,
+        batchSize: options.evalBatchSize ?? 1000,
+        seed: deriveSeed(seed, SeedStream.evalNoise),
+      });
+      const metrics: EpochMetrics = {
+        epoch: epoch + 1,
+        trainLoss: readLoss / count,
+        testLoss: test.loss,
+        testLossMu: test.lossMu,
+        testRecon: test.recon,
+        testKl: test.kl,
+        seconds: trainSeconds,
+        samplesPerSecond: trainSplit.count / trainSeconds,
+        evalSeconds: (now() - evalStart) / 1000,
+        step: state.step,
+      };
+      state = { ...state, epoch: epoch + 1, batchInEpoch: 0, partial: { lossSum: 0, count: 0, seconds: 0 }, metrics: [...state.metrics, metrics] };
+      await onEpoch?.(metrics, model);
+      await save();
+      if (signal?.aborted && epoch + 1 < epochs) {
+        completed = false;
+        break;
+      }
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return { metrics: state.metrics, completed, state };
+}

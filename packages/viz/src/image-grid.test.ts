@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { imageGrid } from './image-grid.js';
+
+/** Gray value at (x, y) of a grid. */
+const at = (g: { width: number; pixels: Uint8Array }, x: number, y: number) => g.pixels[y * g.width + x];
+
+describe('imageGrid', () => {
+  it('lays 256 MNIST tiles out as a 16 × 16 grid of 482 × 482 px (padding around the border too)', () => {
+    const grid = imageGrid(new Float32Array(256 * 784), { count: 256 });
+    expect(grid.width).toBe(16 * (28 + 2) + 2);
+    expect(grid.width).toBe(482);
+    expect(grid.height).toBe(482);
+    expect(grid.pixels).toBeInstanceOf(Uint8Array);
+    expect(grid.pixels.length).toBe(482 * 482);
+  });
+
+  it('puts tile k at (padding + col * (w + padding), padding + row * (h + padding))', () => {
+    const count = 256;
+    const k = 37; // row 2, column 5 of 16
+    const images = new Float32Array(count * 784);
+    for (let j = 0; j < 784; j++) images[k * 784 + j] = ((j * 7) % 256) / 255;
+    const grid = imageGrid(images, { count });
+
+    const left = 2 + 5 * 30;
+    const top = 2 + 2 * 30;
+    for (let y = 0; y < 28; y++) {
+      for (let x = 0; x < 28; x++) {
+        expect(at(grid, left + x, top + y)).toBe(((y * 28 + x) * 7) % 256);
+      }
+    }
+    // Nothing else is lit: the sum of the grid is the sum of the tile.
+    const tileSum = Array.from({ length: 784 }, (_, j) => (j * 7) % 256).reduce((a, b) => a + b, 0);
+    expect(grid.pixels.reduce((a, b) => a + b, 0)).toBe(tileSum);
+    // The gap just outside the tile is background.
+    expect(at(grid, left - 1, top)).toBe(0);
+    expect(at(grid, left + 28, top)).toBe(0);
+    expect(at(grid, left, top + 28)).toBe(0);
+  });
+
+  it('handles non-square tiles, explicit columns and a partial last row', () => {
+    // 5 tiles of 3 × 2 in 2 columns → 3 rows; 1 px padding.
+    const count = 5;
+    const images = new Uint8Array(count * 6);
+    for (let k = 0; k < count; k++) images.fill(10 * (k + 1), k * 6, (k + 1) * 6);
+    const grid = imageGrid(images, { count, width: 3, height: 2, columns: 2, padding: 1, background: 1 });
+    expect(grid.width).toBe(2 * 4 + 1);
+    expect(grid.height).toBe(3 * 3 + 1);
+    expect(at(grid, 0, 0)).toBe(255); // border
+    expect(at(grid, 1, 1)).toBe(10); // tile 0
+    expect(at(grid, 5, 1)).toBe(20); // tile 1
+    expect(at(grid, 4, 1)).toBe(255); // gap between tiles 0 and 1
+    expect(at(grid, 1, 4)).toBe(30); // tile 2
+    expect(at(grid, 3, 8)).toBe(50); // tile 4: row 2, column 0
+    expect(at(grid, 5, 7)).toBe(255); // empty cell (row 2, column 1)
+  });
+
+  it('pads with zero when padding is 0', () => {
+    const grid = imageGrid(new Float32Array(4 * 784).fill(1), { count: 4, padding: 0 });
+    expect(grid.width).toBe(56);
+    expect(grid.height).toBe(56);
+    expect(grid.pixels.every((v) => v === 255)).toBe(true);
+  });
+
+  it('clamps to the range and sends NaN to black', () => {
+    const images = new Float32Array([-0.5, 0, 0.5, 1, 1.5, NaN, Infinity, -Infinity, 0.25]);
+    const grid = imageGrid(images, { count: 1, width: 9, height: 1, padding: 0 });
+    expect([...grid.pixels]).toEqual([0, 0, 128, 255, 255, 0, 255, 0, 64]);
+  });
+
+  it('maps a custom range onto 0..255', () => {
+    const images = new Float32Array([-1, 0, 1, 3]);
+    const grid = imageGrid(images, { count: 1, width: 4, height: 1, padding: 0, range: [-1, 1] });
+    expect([...grid.pixels]).toEqual([0, 128, 255, 255]);
+  });
+
+  it('takes Uint8 input as 0..255 by default (raw IDX bytes) and honours a range for it', () => {
+    const raw = new Uint8Array([0, 1, 128, 255]);
+    expect([...imageGrid(raw, { count: 1, width: 2, height: 2, padding: 0 }).pixels]).toEqual([0, 1, 128, 255]);
+    const binary = new Uint8Array([0, 1, 1, 0]);
+    expect([...imageGrid(binary, { count: 1, width: 2, height: 2, padding: 0, range: [0, 1] }).pixels]).toEqual([0, 255, 255, 0]);
+  });
+
+  it('rejects images of the wrong length, naming images and both lengths', () => {
+    expect(() => imageGrid(new Float32Array(255 * 784), { count: 256 })).toThrow(
+      /images must have count \* width \* height = 256 \* 28 \* 28 = 200704 values, got length 199920/,
+    );
+  });
+
+  it('rejects bad options with the field name', () => {
+    const one = new Float32Array(784);
+    expect(() => imageGrid(one, { count: 0 })).toThrow(/options\.count must be a positive integer/);
+    expect(() => imageGrid(one, { count: 1.5 })).toThrow(/options\.count/);
+    expect(() => imageGrid(one, { count: 1, columns: 0 })).toThrow(/options\.columns/);
+    expect(() => imageGrid(one, { count: 1, padding: -1 })).toThrow(/options\.padding/);
+    expect(() => imageGrid(one, { count: 1, background: 2 })).toThrow(/options\.background must be a number in \[0, 1\]/);
+    expect(() => imageGrid(one, { count: 1, range: [1, 1] })).toThrow(/options\.range/);
+    expect(() => imageGrid([0] as unknown as Float32Array, { count: 1, width: 1, height: 1 })).toThrow(
+      /images must be a Float32Array or Uint8Array, got Array/,
+    );
+  });
+});
