@@ -1,0 +1,41 @@
+import { DataError } from './errors.js';
+import type { IdxFile } from './idx.js';
+
+/** One split (train or test) of an MNIST-format dataset, as raw bytes. */
+export interface MnistSplit {
+  /** `[count, rows·cols]` pixels, 0..255, row-major (784 bytes per 28×28 image). */
+  images: Uint8Array;
+  /** `[count]` class labels (0..9 for MNIST). */
+  labels: Uint8Array;
+  count: number;
+  rows: number;
+  cols: number;
+}
+
+/** Where a dataset came from (see `loadMnist` in `@vae/data/node`). */
+export type MnistSourceKind = 'dir' | 'cache' | 'download' | 'embedded';
+
+/** Both splits and where they came from. */
+export interface MnistData {
+  train: MnistSplit;
+  test: MnistSplit;
+  source: { kind: MnistSourceKind; description: string };
+}
+
+/**
+ * Pairs parsed image and label files into a split, checking that they are the kinds expected and
+ * hold the same number of items. `name` (e.g. the directory and split) starts error messages.
+ */
+export function makeDataset(images: IdxFile, labels: IdxFile, name: string): MnistSplit {
+  if (images.kind !== 'images' || images.dims.length !== 3) {
+    throw new DataError(`${name}: expected an IDX images file (magic 2051, 3 dims), found ${images.kind} with dims [${images.dims.join(', ')}]`);
+  }
+  if (labels.kind !== 'labels' || labels.dims.length !== 1) {
+    throw new DataError(`${name}: expected an IDX labels file (magic 2049, 1 dim), found ${labels.kind} with dims [${labels.dims.join(', ')}]`);
+  }
+  const [count, rows, cols] = images.dims as [number, number, number];
+  if (labels.dims[0] !== count) {
+    throw new DataError(`${name}: ${count} images but ${labels.dims[0]} labels; expected the same number of each`);
+  }
+  return { images: images.data, labels: labels.data, count, rows, cols };
+}

@@ -1,0 +1,89 @@
+import { gzipSync } from 'fflate';
+import { DataError } from './errors.js';
+import { gunzipChecked, isGzip } from './gunzip.js';
+
+/** What an IDX file holds: unsigned-byte labels `[n]` or unsigned-byte images `[n, rows, cols]`. */
+export type IdxKind = 'images' | 'labels';
+
+/** A parsed IDX file (the MNIST format). */
+export interface IdxFile {
+  kind: IdxKind;
+  /** `[n]` for labels, `[n, rows, cols]` for images. */
+  dims: number[];
+  /** The `n·rows·cols` (or `n`) unsigned bytes after the header: a view, not a copy. */
+  data: Uint8Array;
+}
+
+/** IDX magic numbers: 0x0000 (two zero bytes), 0x08 (type: unsigned byte), number of dims. */
+const MAGIC: Record<IdxKind, number> = { labels: 0x00000801, images: 0x00000803 };
+
+/**
+ * Parses an IDX file as used by MNIST (and Fashion-MNIST, EMNIST): magic 2049 (labels, 1 dim) or
+ * 2051 (images, 3 dims), then big-endian int32 dims, then the bytes. Gzipped input (starting with
+ * 1f 8b) is decompressed first. `name` (the file) starts every error message.
+ *
+ * @throws DataError for corrupt or truncated gzip, a short header, a wrong magic number, or dims
+ *   that do not match the number of bytes.
+ */
+export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxFile {
+  const raw = isGzip(bytes) ? gunzipChecked(bytes, name) : bytes;
+  if (raw.length < 4) {
+    throw new DataError(`${name}: file too short for an IDX header: expected at least 4 bytes (the magic number), found ${raw.length}`);
+  }
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const magic = view.getUint32(0, false);
+  const kind = magic === MAGIC.images ? 'images' : magic === MAGIC.labels ? 'labels' : undefined;
+  if (kind === undefined) {
+    throw new DataError(
+      `${name}: wrong magic number: expected 2049 (0x00000801, labels) or 2051 (0x00000803, images), found ${magic} (0x${magic
+        .toString(16)
+        .padStart(8, '0')})${looksLikeHtml(raw) ? '; the file looks like an HTML page, not an IDX file' : ''}`,
+    );
+  }
+  const ndims = magic & 0xff;
+  const headerBytes = 4 + 4 * ndims;
+  if (raw.length < headerBytes) {
+    throw new DataError(
+      `${name}: file too short for an IDX ${kind} header: expected at least ${headerBytes} bytes (magic and ${ndims} dims), found ${raw.length}`,
+    );
+  }
+  const dims: number[] = [];
+  for (let i = 0; i < ndims; i++) dims.push(view.getUint32(4 + 4 * i, false));
+  const expected = dims.reduce((a, b) => a * b, 1);
+  const found = raw.length - headerBytes;
+  if (found !== expected) {
+    const what = kind === 'images' ? 'pixels' : 'labels';
+    throw new DataError(
+      `${name}: expected ${expected} bytes of ${what} for dims ${dims.join('×')}, found ${found}` +
+        (found < expected ? ' (file truncated?)' : ' (extra bytes at the end)'),
+    );
+  }
+  return { kind, dims, data: raw.subarray(headerBytes) };
+}
+
+/**
+ * Encodes an IDX file (the inverse of `parseIdx`), gzipped when `options.gzip` is true. Useful to
+ * write your own MNIST-format data, and for tests.
+ */
+export function encodeIdx(file: IdxFile, options: { gzip?: boolean } = {}): Uint8Array {
+  const ndims = file.kind === 'images' ? 3 : 1;
+  if (file.dims.length !== ndims) {
+    throw new RangeError(`encodeIdx: ${file.kind} need ${ndims} dims, got [${file.dims.join(', ')}]`);
+  }
+  const expected = file.dims.reduce((a, b) => a * b, 1);
+  if (file.data.length !== expected) {
+    throw new RangeError(`encodeIdx: dims ${file.dims.join('×')} need ${expected} bytes, got ${file.data.length}`);
+  }
+  const out = new Uint8Array(4 + 4 * ndims + file.data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, MAGIC[file.kind], false);
+  file.dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  out.set(file.data, 4 + 4 * ndims);
+  return options.gzip ? gzipSync(out) : out;
+}
+
+/** A failed download often saves an error page; say so instead of only "wrong magic". */
+function looksLikeHtml(bytes: Uint8Array): boolean {
+  const head = String.fromCharCode(...bytes.subarray(0, 64)).trimStart().toLowerCase();
+  return head.startsWith('<!doctype html') || head.startsWith('<html') || head.startsWith('<?xml');
+}

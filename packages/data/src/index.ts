@@ -1,0 +1,13 @@
+/**
+ * @vae/data: MNIST-format (IDX) data for Node and browsers. Nothing reachable from this entry
+ * imports `node:*`; loaders that read files or download live in `@vae/data/node`.
+ */
+export { DataError } from './errors.js';
+export { parseIdx, encodeIdx, type IdxFile, type IdxKind } from './idx.js';
+export { makeDataset, type MnistSplit, type MnistData, type MnistSourceKind } from './dataset.js';
+export { MNIST_FILES, MNIST_FILE_ROLES, MNIST_MIRRORS, type MnistFileSpec, type MnistFileSet } from './mnist-files.js';
+export { normalizeInto, normalizationRange, isNormalization, NORMALIZATIONS, type Normalization } from './normalization.js';
+export { createRng, type Rng } from './rng.js';
+export { shuffledIndices } from './shuffle.js';
+export { batches, gatherBatchInto, type Batch, type BatchOptions } from './batches.js';
+export { embeddedFromDigitArrays, EMBEDDED_SPLIT_SEED, EMBEDDED_TEST_PER_CLASS } from './embedded.js';

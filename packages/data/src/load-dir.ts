@@ -1,0 +1,61 @@
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { makeDataset, type MnistData } from './dataset.js';
+import { DataError } from './errors.js';
+import { parseIdx } from './idx.js';
+import { MNIST_FILE_ROLES, MNIST_FILES, type MnistFileSet } from './mnist-files.js';
+
+/**
+ * Loads MNIST (or any MNIST-format dataset, via `files`) from a directory holding the four
+ * standard files, each either gzipped (`train-images-idx3-ubyte.gz`) or not
+ * (`train-images-idx3-ubyte`); the `.gz` is used when both are there.
+ *
+ * @throws DataError naming the directory and every missing file, or the file that is corrupt.
+ */
+export async function loadMnistFromDir(dir: string, options: { files?: MnistFileSet } = {}): Promise<MnistData> {
+  const files = options.files ?? MNIST_FILES;
+  if (!(await isDirectory(dir))) {
+    throw new DataError(`${dir}: no such directory; expected a directory holding ${MNIST_FILE_ROLES.map((r) => files[r].name).join(', ')}`);
+  }
+  const found = await Promise.all(MNIST_FILE_ROLES.map((role) => findFile(dir, files[role].name)));
+  const missing = MNIST_FILE_ROLES.filter((_, i) => found[i] === undefined).map((role) => files[role].name);
+  if (missing.length > 0) {
+    throw new DataError(
+      `${dir}: missing MNIST files: ${missing.join(', ')} (gzipped or not); ` +
+        `expected the four files ${MNIST_FILE_ROLES.map((r) => files[r].name).join(', ')}`,
+    );
+  }
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+    found.map(async (file) => parseIdx(await readBytes(file!), file!)),
+  );
+  const description = `MNIST from ${path.resolve(dir)}`;
+  return {
+    train: makeDataset(trainImages!, trainLabels!, `${dir} (train)`),
+    test: makeDataset(testImages!, testLabels!, `${dir} (test)`),
+    source: { kind: 'dir', description },
+  };
+}
+
+/** `name` if it exists in `dir`, else `name` without `.gz`, else undefined. */
+async function findFile(dir: string, name: string): Promise<string | undefined> {
+  const candidates = name.endsWith('.gz') ? [name, name.slice(0, -3)] : [name, `${name}.gz`];
+  for (const candidate of candidates) {
+    const file = path.join(dir, candidate);
+    if (await isFile(file)) return file;
+  }
+  return undefined;
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => undefined))?.isFile() ?? false;
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return (await stat(dir).catch(() => undefined))?.isDirectory() ?? false;
+}
+
+/** A plain Uint8Array over the file's bytes: no Buffer quirks leak into the dataset. */
+async function readBytes(file: string): Promise<Uint8Array> {
+  const buf = await readFile(file);
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}

@@ -1,0 +1,10 @@
+/**
+ * @vae/data/node: everything in `@vae/data` plus the Node-only loaders (files, cache, checked
+ * downloads, the embedded subset read from the `mnist` package).
+ */
+export * from './index.js';
+export { loadMnistFromDir } from './load-dir.js';
+export { defaultCacheDir, mnistCacheDir, type CacheDirContext } from './cache-dir.js';
+export { downloadMnist, type DownloadMnistOptions, type DownloadResult, type DownloadEvent } from './download.js';
+export { embeddedMnist } from './embedded-node.js';
+export { loadMnist, isOfflineEnv, type LoadMnistOptions, type MnistSource } from './mnist-sources.js';
