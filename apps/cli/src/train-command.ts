@@ -1,0 +1,121 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { loadMnist, type MnistData, type MnistSplit } from '@vae/data/node';
+import { tfSeed, Vae } from '@vae/model';
+import { decodeCheckpoint, deriveSeed, train, type EpochMetrics } from '@vae/train';
+import { fileCheckpointStore } from '@vae/train/node';
+import { selectBackend } from './backend.js';
+import { formatCount, formatLoss } from './format.js';
+import { EpochProgress, epochLine } from './progress.js';
+import { RunDirectory } from './run-dir.js';
+import type { TrainRunConfig } from './train-options.js';
+
+/** Decoded for every sample grid: 16×16 images from the same z, so the grids show progress. */
+const SAMPLE_GRID_COUNT = 256;
+/** `deriveSeed` stream of the fixed z of the sample grids (the training streams are 1..5). */
+const SAMPLE_GRID_STREAM = 100;
+
+export interface TrainIo {
+  /** Results: one line per epoch and the summary. */
+  out: (line: string) => void;
+  /** Diagnostics: backend, data source, where files go. */
+  log: (line: string) => void;
+  /** Aborting stops after the current batch, saving a checkpoint. */
+  signal?: AbortSignal;
+  progress?: EpochProgress;
+}
+
+export interface TrainRunResult {
+  completed: boolean;
+  metrics: EpochMetrics[];
+  runDir: string;
+}
+
+function head(split: MnistSplit, n: number | null): MnistSplit {
+  if (n === null || n >= split.count) return split;
+  const pixels = split.rows * split.cols;
+  return { ...split, count: n, images: split.images.subarray(0, n * pixels), labels: split.labels.subarray(0, n) };
+}
+
+/** Runs `vae train`: picks the backend, loads data, trains with checkpoints, writes the run directory. */
+export async function runTrain(config: TrainRunConfig, resumeFrom: string | null, io: TrainIo): Promise<TrainRunResult> {
+  const backend = await selectBackend(config.backend);
+  io.log(`backend: ${backend.description}`);
+  const loaded: MnistData = await loadMnist({ source: config.data, dataDir: config.dataDir ?? undefined, log: io.log });
+  const data = { train: head(loaded.train, config.trainSize), test: head(loaded.test, config.testSize) };
+  if (config.trainSize !== null || config.testSize !== null) {
+    io.log(`data: using the first ${formatCount(data.train.count)} train / ${formatCount(data.test.count)} test images`);
+  }
+
+  const run = new RunDirectory(config.out);
+  await run.create();
+  const store = fileCheckpointStore(run.checkpointDir);
+  let resume: Uint8Array | undefined;
+  let history: EpochMetrics[] = [];
+  if (resumeFrom !== null) {
+    resume = await store.load();
+    if (!resume) throw new Error(`--resume ${resumeFrom}: no checkpoint in ${run.checkpointDir}; nothing to resume`);
+    const saved = decodeCheckpoint(resume);
+    tf.dispose(saved.tensors);
+    history = saved.state.metrics;
+  }
+  const side = data.train.rows;
+  const model = new Vae({ inputDim: side * data.train.cols, latentDim: config.latentDim }, { seed: config.seed });
+  await run.writeConfig({
+    tool: 'vae-ts cli train',
+    createdAt: new Date().toISOString(),
+    argv: process.argv.slice(2),
+    node: process.version,
+    backend: backend.name,
+    data: { source: loaded.source.kind, description: loaded.source.description, train: data.train.count, test: data.test.count },
+    model: model.config,
+    settings: config,
+  });
+  io.log(`run directory: ${run.path}${resume ? ' (resuming)' : ''}`);
+
+  const fixedZ = tf.randomNormal([SAMPLE_GRID_COUNT, config.latentDim], 0, 1, 'float32', tfSeed(deriveSeed(config.seed, SAMPLE_GRID_STREAM))) as tf.Tensor2D;
+  try {
+    const result = await train({
+      model,
+      data,
+      epochs: config.epochs,
+      batchSize: config.batchSize,
+      learningRate: config.learningRate,
+      seed: config.seed,
+      normalization: config.normalization,
+      reconstruction: config.reconstruction,
+      beta: config.beta,
+      checkpoint: store,
+      resume,
+      signal: io.signal,
+      onBatch: (event) => io.progress?.update(event),
+      onEpoch: async (metrics) => {
+        io.progress?.stop();
+        io.out(epochLine(metrics, config.epochs));
+        history = [...history.filter((m) => m.epoch < metrics.epoch), metrics];
+        await run.writeMetrics(history);
+        await run.writeLossCurve(history);
+        if (metrics.epoch % config.sampleEvery === 0 || metrics.epoch === config.epochs) {
+          const probabilities = model.decode(fixedZ);
+          const pixels = (await probabilities.data()) as Float32Array;
+          probabilities.dispose();
+          await run.writeSamples(metrics.epoch, pixels, SAMPLE_GRID_COUNT, side);
+        }
+      },
+    });
+    io.progress?.stop();
+    if (result.completed) {
+      await run.saveModel(model, { epochs: config.epochs, settings: config });
+      const last = result.metrics.at(-1);
+      if (last) {
+        io.out(`Done: test loss ${formatLoss(last.testLoss)} (z = mu: ${formatLoss(last.testLossMu)}) after ${last.epoch} epochs.`);
+      }
+      io.out(`Model, samples, metrics.jsonl and loss.svg are in ${run.path}`);
+    } else {
+      io.out(`Stopped. Checkpoint saved in ${run.checkpointDir}; continue with: pnpm --filter cli train --resume ${run.path}`);
+    }
+    return { completed: result.completed, metrics: result.metrics, runDir: run.path };
+  } finally {
+    fixedZ.dispose();
+    model.dispose();
+  }
+}

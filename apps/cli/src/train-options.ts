@@ -1,0 +1,202 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { NORMALIZATIONS, normalizationRange, type Normalization } from '@vae/data';
+import type { MnistSource } from '@vae/data/node';
+import { checkReconstructionRange, LossConfigError, RECONSTRUCTIONS, type Reconstruction } from '@vae/loss';
+import { BACKEND_CHOICES, type BackendChoice } from './backend.js';
+import { timestampName } from './format.js';
+
+/** Every setting of a `train` run; saved as `settings` in the run's `config.json`. */
+export interface TrainRunConfig {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  latentDim: number;
+  seed: number;
+  normalization: Normalization;
+  reconstruction: Reconstruction;
+  beta: number;
+  data: MnistSource;
+  /** Absolute path, or null. */
+  dataDir: string | null;
+  /** Use only the first N training / test images (quick runs); null = all. */
+  trainSize: number | null;
+  testSize: number | null;
+  backend: BackendChoice;
+  sampleEvery: number;
+  /** Absolute path of the run directory. */
+  out: string;
+}
+
+/** A flag problem found after parsing (exit code 2, like commander's own errors). */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const DATA_SOURCES = ['auto', 'dir', 'download', 'embedded'] as const;
+
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer.');
+  return n;
+};
+const integer = (value: string): number => {
+  const n = Number(value);
+  if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer.');
+  return n;
+};
+const positiveNumber = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0, e.g. 1e-3.');
+  return n;
+};
+const nonNegativeNumber = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number ≥ 0.');
+  return n;
+};
+
+/** The flags of `vae train`, with their defaults (the reference model and settings). */
+export function trainCommand(): Command {
+  return new Command('train')
+    .description('Train the reference VAE (or a variant) on MNIST and write a run directory.')
+    .addOption(new Option('--epochs <n>', 'passes over the training set').default(50).argParser(positiveInt))
+    .addOption(new Option('--batch-size <n>', 'images per optimizer step').default(64).argParser(positiveInt))
+    .addOption(new Option('--lr <rate>', 'Adam learning rate').default(1e-3).argParser(positiveNumber))
+    .addOption(new Option('--latent-dim <n>', 'size of the latent code z').default(20).argParser(positiveInt))
+    .addOption(new Option('--seed <n>', 'seed for weights, shuffling and noise').default(0).argParser(integer))
+    .addOption(new Option('--data <source>', 'where MNIST comes from (auto: --data-dir, cache, download, embedded subset)').choices(DATA_SOURCES).default('auto'))
+    .addOption(new Option('--data-dir <dir>', 'directory with the four MNIST files (gzipped or not)'))
+    .addOption(new Option('--normalize <mode>', 'pixel scaling: unit [0,1], symmetric [-1,1], binary, dynamic-binary').choices(NORMALIZATIONS).default('unit'))
+    .addOption(new Option('--reconstruction <term>', 'reconstruction term: bernoulli (BCE) or gaussian (MSE)').choices(RECONSTRUCTIONS).default('bernoulli'))
+    .addOption(new Option('--beta <weight>', 'weight of the KL term (beta-VAE)').default(1).argParser(nonNegativeNumber))
+    .addOption(new Option('--backend <name>', 'tfjs backend; auto picks the fastest that works').choices(BACKEND_CHOICES).default('auto'))
+    .addOption(new Option('--sample-every <n>', 'write samples/epoch-NNN.png every n epochs (and after the last)').default(3).argParser(positiveInt))
+    .addOption(new Option('--out <dir>', 'run directory (default: runs/<timestamp>)'))
+    .addOption(new Option('--resume <run dir>', "continue a run from its checkpoint, with its settings (--epochs may grow)"))
+    .addOption(new Option('--train-size <n>', 'use only the first n training images (quick runs)').argParser(positiveInt))
+    .addOption(new Option('--test-size <n>', 'use only the first n test images (quick runs)').argParser(positiveInt));
+}
+
+interface RawTrainFlags {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  latentDim: number;
+  seed: number;
+  data: MnistSource;
+  dataDir?: string;
+  normalize: Normalization;
+  reconstruction: Reconstruction;
+  beta: number;
+  backend: BackendChoice;
+  sampleEvery: number;
+  out?: string;
+  resume?: string;
+  trainSize?: number;
+  testSize?: number;
+}
+
+/** Flag name for each config field (for messages). */
+const FLAG_OF: Record<keyof TrainRunConfig, string> = {
+  epochs: '--epochs',
+  batchSize: '--batch-size',
+  learningRate: '--lr',
+  latentDim: '--latent-dim',
+  seed: '--seed',
+  normalization: '--normalize',
+  reconstruction: '--reconstruction',
+  beta: '--beta',
+  data: '--data',
+  dataDir: '--data-dir',
+  trainSize: '--train-size',
+  testSize: '--test-size',
+  backend: '--backend',
+  sampleEvery: '--sample-every',
+  out: '--out',
+};
+/** What a resumed run may change; everything else must match the run being resumed. */
+const CHANGEABLE_ON_RESUME = new Set<keyof TrainRunConfig>(['epochs', 'backend', 'sampleEvery', 'data', 'dataDir']);
+
+/**
+ * Turns parsed flags into a checked config. Relative paths are taken from the directory the user
+ * ran the command in (`INIT_CWD`, which pnpm sets, since `pnpm --filter cli` runs in apps/cli).
+ * With `--resume`, the settings come from the run's `config.json` and flags given explicitly may
+ * change only epochs, backend, sample interval and where the data is.
+ */
+export async function resolveTrainConfig(command: Command, baseDir = process.env.INIT_CWD ?? process.cwd()): Promise<{ config: TrainRunConfig; resumeFrom: string | null }> {
+  const flags = command.opts<RawTrainFlags>();
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const given = (field: keyof TrainRunConfig) => {
+    const key = { learningRate: 'lr', normalization: 'normalize' }[field as string] ?? field;
+    return command.getOptionValueSource(key) === 'cli';
+  };
+  let config: TrainRunConfig = {
+    epochs: flags.epochs,
+    batchSize: flags.batchSize,
+    learningRate: flags.lr,
+    latentDim: flags.latentDim,
+    seed: flags.seed,
+    normalization: flags.normalize,
+    reconstruction: flags.reconstruction,
+    beta: flags.beta,
+    data: flags.data,
+    dataDir: flags.dataDir === undefined ? null : abs(flags.dataDir),
+    trainSize: flags.trainSize ?? null,
+    testSize: flags.testSize ?? null,
+    backend: flags.backend,
+    sampleEvery: flags.sampleEvery,
+    out: abs(flags.out ?? join('runs', timestampName())),
+  };
+  let resumeFrom: string | null = null;
+  if (flags.resume !== undefined) {
+    if (flags.out !== undefined) throw new UsageError('--out and --resume cannot be combined: a resumed run continues in its own directory');
+    resumeFrom = abs(flags.resume);
+    const saved = await readRunConfig(resumeFrom);
+    for (const field of Object.keys(FLAG_OF) as (keyof TrainRunConfig)[]) {
+      if (field === 'out' || CHANGEABLE_ON_RESUME.has(field) || !given(field)) continue;
+      if (config[field] !== saved[field]) {
+        throw new UsageError(
+          `${FLAG_OF[field]} ${String(config[field])} differs from the resumed run's ${String(saved[field])} (${join(resumeFrom, 'config.json')}); ` +
+            `a resumed run keeps its settings: drop the flag, or start a new run`,
+        );
+      }
+    }
+    const changed: Partial<TrainRunConfig> = {};
+    for (const field of CHANGEABLE_ON_RESUME) if (given(field)) (changed as Record<string, unknown>)[field] = config[field];
+    config = { ...saved, ...changed, out: resumeFrom };
+  }
+  if (config.data === 'dir' && config.dataDir === null) throw new UsageError("--data dir needs --data-dir <dir>: the directory holding the four MNIST files");
+  if (config.dataDir !== null && config.data !== 'auto' && config.data !== 'dir') {
+    throw new UsageError(`--data-dir is only used with --data auto or dir, not --data ${config.data}`);
+  }
+  try {
+    checkReconstructionRange(config.reconstruction, normalizationRange(config.normalization), `--normalize ${config.normalization}`);
+  } catch (error) {
+    if (error instanceof LossConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  return { config, resumeFrom };
+}
+
+async function readRunConfig(runDir: string): Promise<TrainRunConfig> {
+  const file = join(runDir, 'config.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new UsageError(`--resume ${runDir}: no config.json there; expected a run directory written by \`vae train\``);
+  }
+  let settings: unknown;
+  try {
+    settings = (JSON.parse(text) as { settings?: unknown }).settings;
+  } catch (error) {
+    throw new UsageError(`${file}: invalid JSON (${(error as Error).message})`);
+  }
+  if (typeof settings !== 'object' || settings === null) throw new UsageError(`${file}: no "settings" object; expected a config.json written by \`vae train\``);
+  for (const field of Object.keys(FLAG_OF)) {
+    if (!(field in settings)) throw new UsageError(`${file}: settings.${field} is missing; expected a config.json written by \`vae train\``);
+  }
+  return settings as TrainRunConfig;
+}
