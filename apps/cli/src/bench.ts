@@ -1,1 +1,147 @@
-export {};
+/**
+ * `pnpm bench`: training speed of the reference model, per backend and batch size.
+ *
+ * Each (backend, batch size) runs in its own Node process, so peak RSS is that configuration's own.
+ * A run warms up (a few steps: wasm compile, kernel caches), then trains a fresh model with the
+ * real training loop (`train()` from @vae/train: shuffling, batching, Adam, loss read-back) on
+ * `--samples` images and reports training time only (the test evaluation is timed apart).
+ * Prints a table and writes JSON to bench-results/ (git-ignored); figures worth keeping go into
+ * BENCHMARKS.md by hand, with the machine and date.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadMnist, type MnistSplit } from '@vae/data/node';
+import { Vae } from '@vae/model';
+import { train } from '@vae/train';
+import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './backend.js';
+import { formatCount, timestampName } from './format.js';
+
+interface BenchResult {
+  backend: string;
+  batchSize: number;
+  steps: number;
+  samples: number;
+  samplesPerSecond: number;
+  msPerStep: number;
+  peakRssMB: number;
+  tensorsBefore: number;
+  tensorsAfter: number;
+  data: string;
+  fullEpoch: boolean;
+}
+
+const SHARED_MNIST = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/mnist');
+
+function head(split: MnistSplit, n: number): MnistSplit {
+  const pixels = split.rows * split.cols;
+  const count = Math.min(n, split.count);
+  return { ...split, count, images: split.images.subarray(0, count * pixels), labels: split.labels.subarray(0, count) };
+}
+
+/** One configuration, in this process: prints one JSON line. */
+async function child(backend: BackendChoice, batchSize: number, samples: number, fullEpoch: boolean): Promise<void> {
+  const selected = await selectBackend(backend);
+  const hasShared = existsSync(join(SHARED_MNIST, 'train-images-idx3-ubyte.gz'));
+  const data = await loadMnist({ source: hasShared ? 'dir' : 'embedded', dataDir: hasShared ? SHARED_MNIST : undefined, log: () => {} });
+  const test = head(data.test, 100);
+  const quiet = { lossReadInterval: 10, yieldIntervalMs: 1e9 };
+
+  const warmup = new Vae({}, { seed: 1 });
+  await train({ model: warmup, data: { train: head(data.train, batchSize * 5), test }, epochs: 1, batchSize, ...quiet });
+  warmup.dispose();
+
+  const trainSplit = fullEpoch ? data.train : head(data.train, samples);
+  const model = new Vae({}, { seed: 0 });
+  const tensorsBefore = tf.memory().numTensors;
+  const { metrics } = await train({ model, data: { train: trainSplit, test }, epochs: 1, batchSize, ...quiet });
+  const tensorsAfter = tf.memory().numTensors;
+  model.dispose();
+  const m = metrics[0]!;
+  const steps = Math.ceil(trainSplit.count / batchSize);
+  const result: BenchResult = {
+    backend: selected.name,
+    batchSize,
+    steps,
+    samples: trainSplit.count,
+    samplesPerSecond: m.samplesPerSecond,
+    msPerStep: (1000 * m.seconds) / steps,
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
+    tensorsBefore,
+    tensorsAfter,
+    data: hasShared ? `MNIST (${SHARED_MNIST})` : 'embedded subset (../shared/data/mnist absent)',
+    fullEpoch,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function runChild(args: string[]): Promise<BenchResult> {
+  return new Promise((resolvePromise, reject) => {
+    const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      const line = out.trim().split('\n').at(-1);
+      if (code !== 0 || !line) reject(new Error(`bench ${args.join(' ')} failed with exit code ${code}`));
+      else resolvePromise(JSON.parse(line) as BenchResult);
+    });
+  });
+}
+
+const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
+
+async function main(): Promise<void> {
+  const program = new Command('bench')
+    .description('Training speed of the reference VAE per backend and batch size (see BENCHMARKS.md).')
+    .addOption(new Option('--backends <list>', `comma-separated, from ${BACKEND_CHOICES.filter((b) => b !== 'auto').join(', ')}`).default('wasm,cpu'))
+    .addOption(new Option('--batch-sizes <list>', 'comma-separated').default('64,256,1024'))
+    .addOption(new Option('--samples <n>', 'images trained per wasm/tensorflow measurement (cpu: a tenth)').default('25600'))
+    .addOption(new Option('--full-epoch <backend>', 'also time one full 60,000-image epoch at batch 64 on this backend'))
+    .addOption(new Option('--out <file>', 'JSON result (default bench-results/bench-<timestamp>.json at the repository root)'))
+    .addOption(new Option('--child').hideHelp())
+    .allowExcessArguments(true);
+  program.parse();
+  const opts = program.opts<{ backends: string; batchSizes: string; samples: string; fullEpoch?: string; out?: string; child?: boolean }>();
+  if (opts.child) {
+    const [backend, batch, samples, full] = program.args;
+    await child(backend as BackendChoice, Number(batch), Number(samples), full === 'full');
+    return;
+  }
+  const results: BenchResult[] = [];
+  const configs: [string, number, number, boolean][] = [];
+  for (const backend of list(opts.backends)) {
+    if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) throw new Error(`--backends: unknown backend ${backend}`);
+    for (const batch of list(opts.batchSizes).map(Number)) {
+      const samples = backend === 'cpu' ? Math.ceil(Number(opts.samples) / 10) : Number(opts.samples);
+      configs.push([backend, batch, Math.max(samples, batch * 5), false]);
+    }
+  }
+  if (opts.fullEpoch) configs.push([opts.fullEpoch, 64, 60_000, true]);
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  console.log(`vae-ts bench: ${cpus().length} × ${cpu}, Node ${process.version}, ${new Date().toISOString()}`);
+  console.log('backend     batch  images   samples/s  ms/step  peak RSS  tensors before→after');
+  for (const [backend, batch, samples, full] of configs) {
+    const r = await runChild([backend, String(batch), String(samples), full ? 'full' : 'part']);
+    results.push(r);
+    console.log(
+      `${r.backend.padEnd(10)} ${String(r.batchSize).padStart(6)} ${formatCount(r.samples).padStart(7)} ${formatCount(r.samplesPerSecond).padStart(11)} ` +
+        `${r.msPerStep.toFixed(2).padStart(8)} ${`${formatCount(r.peakRssMB)} MB`.padStart(9)}  ${r.tensorsBefore}→${r.tensorsAfter}${full ? '  (full epoch)' : ''}`,
+    );
+  }
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+  const file = opts.out ? resolve(process.env.INIT_CWD ?? process.cwd(), opts.out) : join(root, 'bench-results', `bench-${timestampName()}.json`);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify({ machine: { cpus: cpus().length, cpu, node: process.version }, date: new Date().toISOString(), results }, null, 2)}\n`);
+  console.log(`results: ${file}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

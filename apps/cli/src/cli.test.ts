@@ -112,7 +112,9 @@ describe('vae train: a short run on the embedded digits', () => {
     for (const key of ['trainLoss', 'testLoss', 'testLossMu', 'testRecon', 'testKl', 'seconds', 'samplesPerSecond']) {
       expect(Number.isFinite(metrics[0]![key])).toBe(true);
     }
-    expect(metrics[1]!.testLoss).toBeLessThan(metrics[0]!.testLoss);
+    expect(metrics[1]!.testLoss!).toBeLessThan(metrics[0]!.testLoss!);
+    expect(metrics[0]!.rssMB).toBeGreaterThan(0);
+    expect(metrics[1]!.tensors).toBe(metrics[0]!.tensors); // nothing leaks from epoch to epoch
     const svg = await readFile(join(out, 'loss.svg'), 'utf8');
     expect(svg).toContain('<svg');
     expect(svg).toContain('test');
@@ -124,7 +126,7 @@ describe('vae train: a short run on the embedded digits', () => {
     const after = await readJsonLines(join(out, 'metrics.jsonl'));
     expect(after.map((m) => m.epoch)).toEqual([1, 2, 3]);
     expect(after.slice(0, 2)).toEqual(metrics);
-    expect(after[2]!.testLoss).toBeLessThan(after[1]!.testLoss);
+    expect(after[2]!.testLoss!).toBeLessThan(after[1]!.testLoss!);
     expect(JSON.parse(await readFile(join(out, 'config.json'), 'utf8')).settings.epochs).toBe(3);
 
     const conflicting = await runCli(['train', '--resume', out, '--lr', '0.01']);

@@ -91,7 +91,9 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
       onEpoch: async (metrics) => {
         io.progress?.stop();
         io.out(epochLine(metrics, config.epochs));
-        history = [...history.filter((m) => m.epoch < metrics.epoch), metrics];
+        // Memory figures ride along in metrics.jsonl, so a long run shows whether it grows.
+        const memory = { rssMB: Math.round(process.memoryUsage().rss / 2 ** 20), tensors: tf.memory().numTensors };
+        history = [...history.filter((m) => m.epoch < metrics.epoch), { ...metrics, ...memory }];
         await run.writeMetrics(history);
         await run.writeLossCurve(history);
         if (metrics.epoch % config.sampleEvery === 0 || metrics.epoch === config.epochs) {

@@ -63,27 +63,12 @@ export interface Checkpoint {
 /**
  * Packs state, model weights and optimizer state into one byte array (so one atomic write saves
  * all of it): magic, JSON length (u32 LE), JSON {state, manifest}, tfjs-encoded weights.
+ * `optimizerState` is keyed as `StepEngine.optimizerState` gives it (`adam/iterations`, …).
  */
-export async function encodeCheckpoint(state: TrainingState, model: Vae, optimizer: tf.AdamOptimizer): Promise<Uint8Array> {
-  const names = model.namedVariables().map((v) => v.name);
+export async function encodeCheckpoint(state: TrainingState, model: Vae, optimizerState: tf.NamedTensorMap): Promise<Uint8Array> {
   const tensors: tf.NamedTensorMap = {};
   for (const { name, variable } of model.namedVariables()) tensors[`model/${name}`] = variable;
-  const optimizerWeights = await optimizer.getWeights();
-  const [iterations, ...moments] = optimizerWeights;
-  tensors['adam/iterations'] = iterations!.tensor;
-  const powers = adamPowers(optimizer);
-  if (powers) {
-    tensors['adam/accBeta1'] = powers.accBeta1;
-    tensors['adam/accBeta2'] = powers.accBeta2;
-  }
-  if (moments.length > 0) {
-    // Adam keeps moments by position in the gradient list, which `train` gives in `namedVariables()` order.
-    if (moments.length !== 2 * names.length) throw new Error(`optimizer holds ${moments.length} moments for ${names.length} variables`);
-    names.forEach((name, i) => {
-      tensors[`adam/m/${name}`] = moments[i]!.tensor;
-      tensors[`adam/v/${name}`] = moments[names.length + i]!.tensor;
-    });
-  }
+  Object.assign(tensors, optimizerState);
   const { data, specs } = await tf.io.encodeWeights(tensors);
   const header = new TextEncoder().encode(JSON.stringify({ state, specs }));
   const out = new Uint8Array(MAGIC.length + 4 + header.length + data.byteLength);
@@ -117,47 +102,11 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
   return { state, tensors: tf.io.decodeWeights(data, specs) };
 }
 
-/**
- * Adam's running products β₁ᵗ and β₂ᵗ. tfjs' `setWeights` recomputes them with `pow`, which can
- * differ from the running product in the last bit; saving and restoring them keeps a resumed run
- * bit-identical to an uninterrupted one. They are private fields, hence the guarded cast.
- */
-function adamPowers(optimizer: tf.AdamOptimizer): { accBeta1: tf.Variable; accBeta2: tf.Variable } | undefined {
-  const fields = optimizer as unknown as { accBeta1?: unknown; accBeta2?: unknown };
-  return fields.accBeta1 instanceof tf.Variable && fields.accBeta2 instanceof tf.Variable
-    ? { accBeta1: fields.accBeta1, accBeta2: fields.accBeta2 }
-    : undefined;
-}
-
-/** Puts a checkpoint's weights into `model` and its moments into a fresh Adam `optimizer`. */
-export async function restoreCheckpoint(checkpoint: Checkpoint, model: Vae, optimizer: tf.AdamOptimizer, source = 'checkpoint'): Promise<void> {
-  const { tensors } = checkpoint;
+/** Puts a checkpoint's weights into `model`; its `adam/*` tensors are for `StepEngine.restore`. */
+export function restoreModelWeights(checkpoint: Checkpoint, model: Vae, source = 'checkpoint'): void {
   const modelWeights: tf.NamedTensorMap = {};
-  for (const [key, t] of Object.entries(tensors)) if (key.startsWith('model/')) modelWeights[key.slice(6)] = t;
+  for (const [key, t] of Object.entries(checkpoint.tensors)) if (key.startsWith('model/')) modelWeights[key.slice(6)] = t;
   model.setWeights(modelWeights, source);
-  const names = model.namedVariables().map((v) => v.name);
-  const iterations = tensors['adam/iterations'];
-  if (!iterations) throw new Error(`${source}: missing optimizer state "adam/iterations"`);
-  if (!tensors[`adam/m/${names[0]}`]) return; // saved before the first step: nothing to restore
-  const moment = (kind: 'm' | 'v', name: string) => {
-    const t = tensors[`adam/${kind}/${name}`];
-    if (!t) throw new Error(`${source}: missing optimizer state "adam/${kind}/${name}"`);
-    return { name: `${name}/${kind}`, tensor: t };
-  };
-  // The optimizer's variables share these tensors' data by reference count, so the caller may
-  // dispose the checkpoint's tensors afterwards.
-  await optimizer.setWeights([
-    { name: 'iter', tensor: iterations },
-    ...names.map((n) => moment('m', n)),
-    ...names.map((n) => moment('v', n)),
-  ]);
-  const powers = adamPowers(optimizer);
-  const saved1 = tensors['adam/accBeta1'];
-  const saved2 = tensors['adam/accBeta2'];
-  if (powers && saved1 && saved2) {
-    powers.accBeta1.assign(saved1);
-    powers.accBeta2.assign(saved2);
-  }
 }
 
 /** Somewhere to keep the latest checkpoint: a file (see `@vae/train/node`), IndexedDB, memory… */

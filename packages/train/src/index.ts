@@ -3,7 +3,7 @@ export {
   decodeCheckpoint,
   encodeCheckpoint,
   memoryCheckpointStore,
-  restoreCheckpoint,
+  restoreModelWeights,
   type Checkpoint,
   type CheckpointStore,
   type EpochMetrics,
@@ -15,3 +15,5 @@ export { evaluate, type EvaluateOptions, type Evaluation } from './evaluate.js';
 export { SeedStream, deriveSeed } from './seeds.js';
 export { DEFAULT_TRAIN_SETTINGS, train, type BatchEvent, type TrainOptions, type TrainResult } from './train.js';
 export { trainStep } from './train-step.js';
+export { type AdamSettings, type StepEngine, type StepEngineContext, type StepEngineFactory } from './step-engine.js';
+export { tfjsStepEngine } from './tfjs-engine.js';

@@ -6,7 +6,7 @@ import {
   CHECKPOINT_FORMAT_VERSION,
   decodeCheckpoint,
   encodeCheckpoint,
-  restoreCheckpoint,
+  restoreModelWeights,
   type CheckpointStore,
   type EpochMetrics,
   type TrainSettings,
@@ -15,7 +15,8 @@ import {
 import { TrainConfigError, TrainingDivergedError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import { SeedStream, deriveSeed } from './seeds.js';
-import { trainStep } from './train-step.js';
+import type { AdamSettings, StepEngine, StepEngineFactory } from './step-engine.js';
+import { tfjsStepEngine } from './tfjs-engine.js';
 
 export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = Object.freeze({
   epochs: 50,
@@ -59,6 +60,8 @@ export interface TrainOptions extends Partial<TrainSettings> {
   evalBatchSize?: number;
   /** Let other work (signals, UI) run at least this often, in ms. Default 100. */
   yieldIntervalMs?: number;
+  /** What performs the steps. Default `tfjsStepEngine` (tfjs-core ops on the active backend). */
+  engine?: StepEngineFactory;
 }
 
 export interface TrainResult {
@@ -108,7 +111,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     reconstruction: settings.reconstruction,
     gaussian: { range: normalizationRange(normalization) },
   };
-  const optimizer = tf.train.adam(settings.learningRate, 0.9, 0.999, 1e-8); // PyTorch's epsilon
+  const adam: AdamSettings = { learningRate: settings.learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }; // PyTorch's epsilon
+  const makeEngine = options.engine ?? tfjsStepEngine;
+  let engine: StepEngine;
   let state: TrainingState = {
     formatVersion: CHECKPOINT_FORMAT_VERSION,
     settings,
@@ -132,17 +137,32 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (JSON.stringify(saved.state.modelConfig) !== JSON.stringify(model.config)) {
         throw new TrainConfigError(`resume: the checkpoint's model ${JSON.stringify(saved.state.modelConfig)} differs from ${JSON.stringify(model.config)}`);
       }
-      await restoreCheckpoint(saved, model, optimizer);
+      restoreModelWeights(saved, model);
+      engine = makeEngine({ model, adam, loss: lossOptions });
+      try {
+        await engine.restore(saved.tensors, 'checkpoint');
+      } catch (error) {
+        engine.dispose();
+        throw error;
+      }
     } finally {
       tf.dispose(saved.tensors);
     }
     state = { ...saved.state, settings };
+  } else {
+    engine = makeEngine({ model, adam, loss: lossOptions });
   }
 
   const save = async () => {
     if (!store) return;
     state = { ...state, rng: { ...state.rng, epoch: state.epoch, step: state.step }, savedAt: new Date().toISOString() };
-    await store.save(await encodeCheckpoint(state, model, optimizer), state);
+    engine.syncModel();
+    const optimizerState = await engine.optimizerState();
+    try {
+      await store.save(await encodeCheckpoint(state, model, optimizerState.tensors), state);
+    } finally {
+      optimizerState.dispose();
+    }
   };
 
   const batchesPerEpoch = Math.ceil(trainSplit.count / batchSize);
@@ -151,7 +171,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   try {
     epochs: for (let epoch = state.epoch; epoch < epochs; epoch++) {
       const order = shuffledIndices(trainSplit.count, createRng(deriveSeed(seed, SeedStream.shuffle, epoch)));
-      let lossSum: tf.Scalar = tf.scalar(0);
+      engine.resetLoss();
       let readLoss = state.partial.lossSum;
       let count = state.partial.count;
       let trainSeconds = state.partial.seconds;
@@ -160,7 +180,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       let lastYield = segmentStart;
       // Reads the running sum back (a sync) and stops the run on NaN/Inf before anything is saved.
       const readBack = (batch: number) => {
-        readLoss = baseLoss + lossSum.dataSync()[0]!;
+        readLoss = baseLoss + engine.readLossSum();
         if (!Number.isFinite(readLoss)) {
           throw new TrainingDivergedError(
             `loss became ${readLoss} in epoch ${epoch + 1}, batch ${batch}; stopped. ` +
@@ -168,52 +188,43 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           );
         }
       };
-      try {
-        for (let batch = state.batchInEpoch; batch < batchesPerEpoch; batch++) {
-          const start = batch * batchSize;
-          const end = Math.min(start + batchSize, trainSplit.count);
-          const n = end - start;
-          const binarizeRng = normalization === 'dynamic-binary' ? createRng(deriveSeed(seed, SeedStream.binarize, state.step)) : undefined;
-          const xs = gatherBatchInto(trainSplit, order, start, end, normalization, buffer, binarizeRng);
-          const next = tf.tidy(() => {
-            const x = tf.tensor2d(xs, [n, pixels]);
-            const eps = tf.randomNormal([n, model.config.latentDim], 0, 1, 'float32', deriveSeed(seed, SeedStream.noise, state.step)) as tf.Tensor2D;
-            return tf.add(lossSum, trainStep(model, optimizer, x, eps, lossOptions)) as tf.Scalar;
-          });
-          lossSum.dispose();
-          lossSum = next;
-          count += n;
-          state.step++;
-          state.batchInEpoch = batch + 1;
-          const last = batch + 1 === batchesPerEpoch;
-          if (last || (batch + 1) % lossReadInterval === 0) readBack(batch + 1);
-          const t = now();
-          onBatch?.({
-            epoch: epoch + 1,
-            epochs,
-            batch: batch + 1,
-            batches: batchesPerEpoch,
-            samples: count,
-            loss: count > 0 ? readLoss / count : undefined,
-            samplesPerSecond: count / (trainSeconds + (t - segmentStart) / 1000),
-          });
-          if (t - lastYield > yieldIntervalMs) {
-            await yieldToEventLoop();
-            lastYield = now();
-          }
-          if (signal?.aborted && !last) {
-            readBack(batch + 1);
-            trainSeconds += (now() - segmentStart) / 1000;
-            state.partial = { lossSum: readLoss, count, seconds: trainSeconds };
-            completed = false;
-            await save();
-            break epochs;
-          }
+      for (let batch = state.batchInEpoch; batch < batchesPerEpoch; batch++) {
+        const start = batch * batchSize;
+        const end = Math.min(start + batchSize, trainSplit.count);
+        const n = end - start;
+        const binarizeRng = normalization === 'dynamic-binary' ? createRng(deriveSeed(seed, SeedStream.binarize, state.step)) : undefined;
+        const xs = gatherBatchInto(trainSplit, order, start, end, normalization, buffer, binarizeRng);
+        engine.step(xs, n, deriveSeed(seed, SeedStream.noise, state.step));
+        count += n;
+        state.step++;
+        state.batchInEpoch = batch + 1;
+        const last = batch + 1 === batchesPerEpoch;
+        if (last || (batch + 1) % lossReadInterval === 0) readBack(batch + 1);
+        const t = now();
+        onBatch?.({
+          epoch: epoch + 1,
+          epochs,
+          batch: batch + 1,
+          batches: batchesPerEpoch,
+          samples: count,
+          loss: count > 0 ? readLoss / count : undefined,
+          samplesPerSecond: count / (trainSeconds + (t - segmentStart) / 1000),
+        });
+        if (t - lastYield > yieldIntervalMs) {
+          await yieldToEventLoop();
+          lastYield = now();
         }
-        trainSeconds += (now() - segmentStart) / 1000;
-      } finally {
-        lossSum.dispose();
+        if (signal?.aborted && !last) {
+          readBack(batch + 1);
+          trainSeconds += (now() - segmentStart) / 1000;
+          state.partial = { lossSum: readLoss, count, seconds: trainSeconds };
+          completed = false;
+          await save();
+          break epochs;
+        }
       }
+      trainSeconds += (now() - segmentStart) / 1000;
+      engine.syncModel();
       const evalStart = now();
       const test = evaluate(model, testSplit, {
         ...lossOptions,
@@ -242,7 +253,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
     }
   } finally {
-    optimizer.dispose();
+    engine.dispose();
   }
   return { metrics: state.metrics, completed, state };
 }

@@ -1,0 +1,50 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ElboOptions } from '@vae/loss';
+import type { Vae } from '@vae/model';
+
+/** Adam's settings (PyTorch's defaults but the learning rate). */
+export interface AdamSettings {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/** What an engine needs to know to train `model`. */
+export interface StepEngineContext {
+  model: Vae;
+  adam: AdamSettings;
+  /** The loss: β, reconstruction term and (for the Gaussian term) the pixel range. */
+  loss: ElboOptions;
+}
+
+/**
+ * Performs the optimizer steps of `train`. The default engine (`tfjsStepEngine`) runs tfjs-core
+ * ops on the model's own variables on whichever backend is active; an engine may instead keep its
+ * own copy of the weights (e.g. a native addon) and write them into the model on `syncModel`.
+ *
+ * Noise is given as a seed, not as numbers, so an engine on a GPU can draw it on the device.
+ * Every engine draws `eps ~ N(0, I)` `[n, latentDim]` as `tf.randomNormal` does with that seed.
+ */
+export interface StepEngine {
+  readonly name: string;
+  /** One Adam step on the batch `x` (`[n, inputDim]` row-major; the caller reuses the buffer after the call). */
+  step(x: Float32Array, n: number, noiseSeed: number): void;
+  /** The loss summed over the images of every step since the last `resetLoss` (may wait for the device). */
+  readLossSum(): number;
+  resetLoss(): void;
+  /** Makes the model's variables hold the engine's weights (before evaluation, sampling, saving). */
+  syncModel(): void;
+  /**
+   * The optimizer's state for a checkpoint, keyed `adam/iterations`, `adam/accBeta1`,
+   * `adam/accBeta2`, `adam/m/<variable name>`, `adam/v/<variable name>` (no moments before the
+   * first step). `dispose` releases whatever the engine created for the call.
+   */
+  optimizerState(): Promise<{ tensors: tf.NamedTensorMap; dispose: () => void }>;
+  /** Continues from a checkpoint: the model already holds its weights; `tensors` hold the optimizer's state as above. */
+  restore(tensors: tf.NamedTensorMap, source: string): Promise<void>;
+  dispose(): void;
+}
+
+/** Makes the engine for a run: `train({ engine })` takes one of these. */
+export type StepEngineFactory = (context: StepEngineContext) => StepEngine;
