@@ -7,4 +7,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
+  // node.ts re-exports index.ts: with splitting both entries share one chunk in CJS too, so a class
+  // from '@vae/x' and from '@vae/x/node' is the same class (instanceof works).
+  splitting: true,
 });

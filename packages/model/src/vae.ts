@@ -90,7 +90,7 @@ export class Vae {
     ]);
   }
 
-  /** Number of trainable scalars (about 1.07 M for the reference model). */
+  /** Number of trainable scalars (1,082,680 for the reference model). */
   parameterCount(): number {
     return this.namedVariables().reduce((n, { variable }) => n + variable.size, 0);
   }
@@ -104,7 +104,7 @@ export class Vae {
     });
   }
 
-  /** z = mu + exp(logvar/2)·eps with eps ~ N(0, I) (drawn with `seed` if not given). */
+  /** z = mu + exp(logvar/2)·eps with eps ~ N(0, I) (drawn fresh if not given; a number is taken as the seed of that draw). */
   reparameterize(mu: tf.Tensor2D, logvar: tf.Tensor2D, eps?: tf.Tensor2D | number): tf.Tensor2D {
     return tf.tidy(() => {
       const noise = eps instanceof tf.Tensor ? eps : tf.randomNormal(mu.shape, 0, 1, 'float32', eps === undefined ? undefined : tfSeed(eps));
@@ -168,7 +168,7 @@ export class Vae {
 
   /**
    * Backpropagation through the network by hand (no registered gradients needed, so it runs on a
-   * bare tfjs-core). Returns dL/dθ keyed by tfjs variable name, ready for `optimizer.applyGradients`.
+   * bare tfjs-core). Returns dL/dθ keyed by tfjs variable name, to be handed to `optimizer.applyGradients` as a list in `namedVariables()` order (see `trainStep` in @vae/train).
    * `grads.dMu`/`grads.dLogvar` are the loss's direct terms (the KL); the path through z is added here.
    */
   backward(pass: ForwardPass, grads: OutputGradients): tf.NamedTensorMap {

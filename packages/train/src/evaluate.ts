@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, gatherBatchInto, type MnistSplit, type Normalization } from '@vae/data';
-import { elbo, type ElboOptions } from '@vae/loss';
+import { createRng, gatherBatchInto, normalizationRange, type MnistSplit, type Normalization } from '@vae/data';
+import { checkReconstructionRange, elbo, type ElboOptions } from '@vae/loss';
 import type { Vae } from '@vae/model';
 import { deriveSeed } from './seeds.js';
 
@@ -27,6 +27,8 @@ export interface Evaluation {
 /** Evaluates the model on a whole split, in batches, keeping no tensors. */
 export function evaluate(model: Vae, split: MnistSplit, options: EvaluateOptions = {}): Evaluation {
   const { normalization = 'unit', batchSize = 1000, seed = 0 } = options;
+  // Checked once here instead of per batch (checkTargets: false below).
+  checkReconstructionRange(options.reconstruction ?? 'bernoulli', normalizationRange(normalization), `pixels with normalization '${normalization}'`);
   const lossOptions: ElboOptions = { ...options, checkTargets: false };
   const pixels = split.rows * split.cols;
   const order = Uint32Array.from({ length: split.count }, (_, i) => i);

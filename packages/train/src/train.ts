@@ -176,15 +176,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       let count = state.partial.count;
       let trainSeconds = state.partial.seconds;
       const baseLoss = state.partial.lossSum;
+      let readCount = state.partial.count; // images that `readLoss` covers
       const segmentStart = now();
       let lastYield = segmentStart;
       // Reads the running sum back (a sync) and stops the run on NaN/Inf before anything is saved.
       const readBack = (batch: number) => {
         readLoss = baseLoss + engine.readLossSum();
+        readCount = count;
         if (!Number.isFinite(readLoss)) {
           throw new TrainingDivergedError(
             `loss became ${readLoss} in epoch ${epoch + 1}, batch ${batch}; stopped. ` +
-              (store ? `The last checkpoint saved (after epoch ${state.epoch}) is the last good one.` : 'No checkpoint store was given.'),
+              (!store
+                ? 'No checkpoint store was given.'
+                : state.epoch > 0
+                  ? `The checkpoint saved after epoch ${state.epoch} is the last good one.`
+                  : 'It diverged in the first epoch, before any checkpoint was saved.'),
           );
         }
       };
@@ -207,7 +213,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           batch: batch + 1,
           batches: batchesPerEpoch,
           samples: count,
-          loss: count > 0 ? readLoss / count : undefined,
+          loss: readCount > 0 ? readLoss / readCount : undefined,
           samplesPerSecond: count / (trainSeconds + (t - segmentStart) / 1000),
         });
         if (t - lastYield > yieldIntervalMs) {
