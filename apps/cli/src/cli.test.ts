@@ -160,7 +160,10 @@ describe('vae train: a short run on the embedded digits', () => {
     expect(resumed.code).toBe(0);
     const a = await readJsonLines(join(work, 'straight', 'metrics.jsonl'));
     const b = await readJsonLines(join(out, 'metrics.jsonl'));
-    const losses = (ms: Record<string, number>[]) => ms.map(({ trainLoss, testLoss, testLossMu, testRecon, testKl }) => ({ trainLoss, testLoss, testLossMu, testRecon, testKl }));
-    expect(losses(b)).toEqual(losses(a));
+    // Weights end bit-identical, so the test figures are equal; the interrupted epoch's train loss
+    // was summed in two parts (float32 on the backend), so it may differ in the last bits.
+    const testLosses = (ms: Record<string, number>[]) => ms.map(({ testLoss, testLossMu, testRecon, testKl }) => ({ testLoss, testLossMu, testRecon, testKl }));
+    expect(testLosses(b)).toEqual(testLosses(a));
+    b.forEach((m, i) => expect(m.trainLoss! / a[i]!.trainLoss!).toBeCloseTo(1, 6));
   });
 });

@@ -1,8 +1,11 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EpochMetrics } from '@vae/train';
 import { saveVae, writeFileAtomic, type Vae } from '@vae/model/node';
 import { encodePng, imageGrid, lossCurveSvg } from '@vae/viz';
+
+/** One line of `metrics.jsonl`: an epoch's metrics plus the process's memory after it. */
+export type MetricsLine = EpochMetrics & { rssMB?: number; tensors?: number };
 
 /**
  * The files of one training run. Every file is written to a temporary name and renamed, so an
@@ -27,8 +30,23 @@ export class RunDirectory {
     return writeFileAtomic(join(this.path, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   }
 
+  /**
+   * The lines of `metrics.jsonl` for the epochs a checkpoint holds: the file's own line where it
+   * agrees with the checkpoint (it has the memory figures too), else the checkpoint's figures.
+   */
+  async readMetricsFor(checkpointMetrics: readonly EpochMetrics[]): Promise<MetricsLine[]> {
+    let lines: MetricsLine[] = [];
+    try {
+      const text = await readFile(join(this.path, 'metrics.jsonl'), 'utf8');
+      lines = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as MetricsLine);
+    } catch {
+      // missing or unreadable: the checkpoint's figures are all there is
+    }
+    return checkpointMetrics.map((m) => lines.find((l) => l.epoch === m.epoch && l.testLoss === m.testLoss) ?? m);
+  }
+
   /** Rewrites `metrics.jsonl` from all epochs so far (so a resumed run never repeats a line). */
-  writeMetrics(metrics: readonly EpochMetrics[]): Promise<void> {
+  writeMetrics(metrics: readonly MetricsLine[]): Promise<void> {
     return writeFileAtomic(join(this.path, 'metrics.jsonl'), metrics.map((m) => `${JSON.stringify(m)}\n`).join(''));
   }
 

@@ -6,7 +6,7 @@ import { fileCheckpointStore } from '@vae/train/node';
 import { selectBackend } from './backend.js';
 import { formatCount, formatLoss } from './format.js';
 import { EpochProgress, epochLine } from './progress.js';
-import { RunDirectory } from './run-dir.js';
+import { RunDirectory, type MetricsLine } from './run-dir.js';
 import type { TrainRunConfig } from './train-options.js';
 
 /** Decoded for every sample grid: 16×16 images from the same z, so the grids show progress. */
@@ -50,13 +50,13 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
   await run.create();
   const store = fileCheckpointStore(run.checkpointDir);
   let resume: Uint8Array | undefined;
-  let history: EpochMetrics[] = [];
+  let history: MetricsLine[] = [];
   if (resumeFrom !== null) {
     resume = await store.load();
     if (!resume) throw new Error(`--resume ${resumeFrom}: no checkpoint in ${run.checkpointDir}; nothing to resume`);
     const saved = decodeCheckpoint(resume);
     tf.dispose(saved.tensors);
-    history = saved.state.metrics;
+    history = await run.readMetricsFor(saved.state.metrics);
   }
   const side = data.train.rows;
   const model = new Vae({ inputDim: side * data.train.cols, latentDim: config.latentDim }, { seed: config.seed });
