@@ -1,13 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { StepEngineFactory } from '@vae/train';
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKEND_CHOICES = ['auto', 'native', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface SelectedBackend {
-  /** The tfjs backend name now active: `tensorflow`, `wasm` or `cpu`. */
+  /** What trains: `native`, or the tfjs backend now active (`tensorflow`, `wasm`, `cpu`). */
   name: string;
   /** One line for the user: what runs and why. */
   description: string;
+  /** For `native`: the engine that runs the training steps (tfjs, on wasm, still evaluates and samples). */
+  engine?: StepEngineFactory;
 }
 
 /** Raised when the backend asked for cannot be used; the message says how to get it. */
@@ -45,14 +48,36 @@ async function useWasm(): Promise<boolean> {
   }
 }
 
+/** The native addon of @vae/native, when it was built here (it needs a C++ compiler and OpenBLAS). */
+async function tryNative(): Promise<{ ok: true; engine: StepEngineFactory; detail: string } | { ok: false; reason: string }> {
+  let native: typeof import('@vae/native/engine');
+  try {
+    native = await import('@vae/native/engine');
+  } catch (error) {
+    return { ok: false, reason: `@vae/native failed to load: ${(error as Error).message.split('\n')[0]}` };
+  }
+  if (!native.isNativeAvailable()) return { ok: false, reason: `the native addon is unavailable: ${native.nativeLoadError()}` };
+  const info = native.nativeInfo();
+  return { ok: true, engine: native.nativeStepEngine(), detail: info ? `OpenBLAS ${info.blasCore}` : 'OpenBLAS' };
+}
+
+/** tfjs backend for evaluation and sampling beside the native engine. */
+async function evaluationBackend(): Promise<string> {
+  if (await useWasm()) return 'wasm';
+  await useCpu();
+  return 'cpu';
+}
+
 async function useCpu(): Promise<boolean> {
   await import('@tensorflow/tfjs-backend-cpu');
   return tf.setBackend('cpu');
 }
 
 /**
- * Registers and activates a tfjs backend. `auto` takes the fastest that works here:
- * TensorFlow's C library (GPU build first) when installed, else WebAssembly (SIMD), else plain JS.
+ * Registers and activates a tfjs backend (and for `native`, the native training engine). `auto`
+ * takes the fastest that works here: the native addon (fused C++ steps on OpenBLAS, both cores)
+ * when it was built, else TensorFlow's C library (GPU build first) when installed, else
+ * WebAssembly (SIMD), else plain JS.
  */
 export async function selectBackend(choice: BackendChoice): Promise<SelectedBackend> {
   // Production mode skips tfjs' debug checks and its "install tfjs-node" banner; the training loop
@@ -68,6 +93,17 @@ export async function selectBackend(choice: BackendChoice): Promise<SelectedBack
           'its install downloads libtensorflow, so it needs internet access. Or use --backend wasm.',
       );
     }
+    case 'native': {
+      const native = await tryNative();
+      if (!native.ok) {
+        throw new BackendUnavailableError(
+          `--backend native: ${native.reason}. Building it needs a C++ compiler and OpenBLAS ` +
+            '(Debian/Ubuntu: `apt-get install g++ make python3 libopenblas-dev`, then `pnpm build`). Or use --backend wasm.',
+        );
+      }
+      const evaluation = await evaluationBackend();
+      return { name: 'native', description: `native (fused C++ steps on ${native.detail}; ${evaluation} evaluates)`, engine: native.engine };
+    }
     case 'wasm':
       if (await useWasm()) return { name: 'wasm', description: 'wasm (WebAssembly, SIMD)' };
       throw new BackendUnavailableError('--backend wasm: the WebAssembly backend failed to initialize; try --backend cpu');
@@ -75,9 +111,14 @@ export async function selectBackend(choice: BackendChoice): Promise<SelectedBack
       await useCpu();
       return { name: 'cpu', description: 'cpu (plain JavaScript; slow)' };
     case 'auto': {
+      const native = await tryNative();
+      if (native.ok) {
+        const evaluation = await evaluationBackend();
+        return { name: 'native', description: `native (fused C++ steps on ${native.detail}; ${evaluation} evaluates), chosen by --backend auto`, engine: native.engine };
+      }
       const tensorflow = await tryTensorflow();
-      if (tensorflow.ok) return { name: 'tensorflow', description: `tensorflow (${tensorflow.pkg}), chosen by --backend auto` };
-      const skipped = `not tensorflow: ${tensorflow.reasons.join('; ')}`;
+      if (tensorflow.ok) return { name: 'tensorflow', description: `tensorflow (${tensorflow.pkg}), chosen by --backend auto (not native: ${native.reason})` };
+      const skipped = `not native: ${native.reason}; not tensorflow: ${tensorflow.reasons.join('; ')}`;
       if (await useWasm()) return { name: 'wasm', description: `wasm (WebAssembly, SIMD), chosen by --backend auto (${skipped})` };
       await useCpu();
       return { name: 'cpu', description: `cpu (plain JavaScript), chosen by --backend auto (${skipped}; wasm failed to initialize)` };

@@ -53,13 +53,14 @@ async function child(backend: BackendChoice, batchSize: number, samples: number,
   const quiet = { lossReadInterval: 10, yieldIntervalMs: 1e9 };
 
   const warmup = new Vae({}, { seed: 1 });
-  await train({ model: warmup, data: { train: head(data.train, batchSize * 5), test }, epochs: 1, batchSize, ...quiet });
+  const engine = selected.engine;
+  await train({ model: warmup, data: { train: head(data.train, batchSize * 5), test }, epochs: 1, batchSize, engine, ...quiet });
   warmup.dispose();
 
   const trainSplit = fullEpoch ? data.train : head(data.train, samples);
   const model = new Vae({}, { seed: 0 });
   const tensorsBefore = tf.memory().numTensors;
-  const { metrics } = await train({ model, data: { train: trainSplit, test }, epochs: 1, batchSize, ...quiet });
+  const { metrics } = await train({ model, data: { train: trainSplit, test }, epochs: 1, batchSize, engine, ...quiet });
   const tensorsAfter = tf.memory().numTensors;
   model.dispose();
   const m = metrics[0]!;
@@ -99,7 +100,7 @@ const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boo
 async function main(): Promise<void> {
   const program = new Command('bench')
     .description('Training speed of the reference VAE per backend and batch size (see BENCHMARKS.md).')
-    .addOption(new Option('--backends <list>', `comma-separated, from ${BACKEND_CHOICES.filter((b) => b !== 'auto').join(', ')}`).default('wasm,cpu'))
+    .addOption(new Option('--backends <list>', `comma-separated, from ${BACKEND_CHOICES.filter((b) => b !== 'auto').join(', ')}`).default('native,wasm,cpu'))
     .addOption(new Option('--batch-sizes <list>', 'comma-separated').default('64,256,1024'))
     .addOption(new Option('--samples <n>', 'images trained per wasm/tensorflow measurement (cpu: a tenth)').default('25600'))
     .addOption(new Option('--full-epoch <backend>', 'also time one full 60,000-image epoch at batch 64 on this backend'))

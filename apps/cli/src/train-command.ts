@@ -87,6 +87,7 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
       checkpoint: store,
       resume,
       signal: io.signal,
+      engine: backend.engine,
       onBatch: (event) => io.progress?.update(event),
       onEpoch: async (metrics) => {
         io.progress?.stop();

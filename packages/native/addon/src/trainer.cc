@@ -1,0 +1,642 @@
+#include "trainer.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+#include "vecmath.h"
+
+namespace vae {
+
+namespace {
+
+constexpr size_t kAlign = 16;  // floats: tensors and column blocks start on 64-byte boundaries
+
+size_t roundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+/** Block t of T of [0, total), blocks a multiple of kAlign wide where possible. */
+inline void block(int total, int t, int T, int& b0, int& b1) {
+  if (T <= 1) {
+    b0 = 0;
+    b1 = total;
+    return;
+  }
+  int chunk = (total + T - 1) / T;
+  if (chunk > static_cast<int>(kAlign)) chunk = static_cast<int>(roundUp(chunk, kAlign));
+  b0 = std::min(total, t * chunk);
+  b1 = std::min(total, b0 + chunk);
+}
+
+/** Rows t of T of [0, n), as even as possible. */
+inline void rowBlock(int n, int t, int T, int& r0, int& r1) {
+  r0 = static_cast<int>(static_cast<int64_t>(n) * t / T);
+  r1 = static_cast<int>(static_cast<int64_t>(n) * (t + 1) / T);
+}
+
+// OpenBLAS' thread count is process-wide; remember what we asked for last.
+std::atomic<int> gBlasThreads{-1};
+void useBlasThreads(int k) {
+  if (gBlasThreads.load(std::memory_order_relaxed) != k) {
+    openblas_set_num_threads(k);
+    gBlasThreads.store(k, std::memory_order_relaxed);
+  }
+}
+
+inline void gemm(bool ta, bool tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float beta, float* c,
+                 int ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {  // nothing to sum: C = beta·C
+    for (int i = 0; i < m; i++)
+      for (int j = 0; j < n; j++) c[static_cast<size_t>(i) * ldc + j] = beta == 0 ? 0.0f : beta * c[static_cast<size_t>(i) * ldc + j];
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta, c,
+              ldc);
+}
+
+}  // namespace
+
+struct alignas(64) Partial {
+  double recon = 0, reconMu = 0, kl = 0;
+};
+
+struct Trainer::PartialSlots {
+  explicit PartialSlots(int n) : slots(static_cast<size_t>(n)) {}
+  std::vector<Partial> slots;
+};
+
+struct Trainer::Job {
+  Mode mode;
+  const float* x;
+  int n;
+  const float* eps;
+  Partial* partials;
+  float oma1, oma2;  // 1 − β₁ᵗ, 1 − β₂ᵗ as tfjs computes them (float32)
+};
+
+void Trainer::Buffer::resize(size_t n) {
+  std::free(data);
+  data = nullptr;
+  size = 0;
+  if (n == 0) return;
+  const size_t bytes = roundUp(n * sizeof(float), 64);
+  data = static_cast<float*>(std::aligned_alloc(64, bytes));
+  if (!data) throw std::bad_alloc();
+  std::memset(data, 0, bytes);
+  size = n;
+}
+
+Trainer::Buffer::~Buffer() { std::free(data); }
+
+Trainer::Trainer(const Options& options) : opt_(options), pool_(options.parallel == Parallel::Blas ? 1 : options.threads) {
+  auto addLayer = [this](const std::string& name, int in, int out) {
+    Layer l{in, out, 0, 0};
+    l.w = paramCount_;
+    tensors_.push_back({name + ".kernel", paramCount_, static_cast<size_t>(in) * out});
+    paramCount_ = roundUp(paramCount_ + static_cast<size_t>(in) * out, kAlign);
+    l.b = paramCount_;
+    tensors_.push_back({name + ".bias", paramCount_, static_cast<size_t>(out)});
+    paramCount_ = roundUp(paramCount_ + out, kAlign);
+    maxWidth_ = std::max({maxWidth_, in, out});
+    return l;
+  };
+  int width = opt_.inputDim;
+  for (size_t i = 0; i < opt_.encoderHidden.size(); i++) {
+    encoder_.push_back(addLayer("encoder." + std::to_string(i), width, opt_.encoderHidden[i]));
+    width = opt_.encoderHidden[i];
+  }
+  mu_ = addLayer("mu", width, opt_.latentDim);
+  logvar_ = addLayer("logvar", width, opt_.latentDim);
+  width = opt_.latentDim;
+  std::vector<int> decoderOut = opt_.decoderHidden;
+  decoderOut.push_back(opt_.inputDim);
+  for (size_t j = 0; j < decoderOut.size(); j++) {
+    decoder_.push_back(addLayer("decoder." + std::to_string(j), width, decoderOut[j]));
+    width = decoderOut[j];
+  }
+  params_.resize(paramCount_);
+  m_.resize(paramCount_);
+  v_.resize(paramCount_);
+  grads_.resize(opt_.parallel == Parallel::Data || opt_.parallel == Parallel::Auto ? std::max(1, opt_.threads) : 1);
+  for (auto& g : grads_) g.resize(paramCount_);
+  enc_.resize(encoder_.size());
+  dec_.resize(decoder_.size() - 1);
+  partials_ = std::make_unique<PartialSlots>(pool_.threads());
+
+  // tfjs turns each JS number into a float32 scalar tensor: beta1, 1 − beta1 (computed in double), …
+  b1_ = static_cast<float>(opt_.beta1);
+  b2_ = static_cast<float>(opt_.beta2);
+  omb1_ = static_cast<float>(1.0 - opt_.beta1);
+  omb2_ = static_cast<float>(1.0 - opt_.beta2);
+  eps_ = static_cast<float>(opt_.epsilon);
+  negLr_ = static_cast<float>(-opt_.learningRate);
+  accBeta1 = b1_;
+  accBeta2 = b2_;
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::copyIn(Buffer& buf, size_t i, const float* src) {
+  std::memcpy(buf.data + tensors_[i].offset, src, tensors_[i].size * sizeof(float));
+}
+void Trainer::copyOut(const Buffer& buf, size_t i, float* dst) const {
+  std::memcpy(dst, buf.data + tensors_[i].offset, tensors_[i].size * sizeof(float));
+}
+
+void Trainer::ensureCapacity(int n) {
+  if (n <= capacity_) return;
+  const size_t rows = static_cast<size_t>(n);
+  for (size_t i = 0; i < encoder_.size(); i++) enc_[i].resize(rows * encoder_[i].out);
+  for (size_t j = 0; j + 1 < decoder_.size(); j++) dec_[j].resize(rows * decoder_[j].out);
+  const size_t lat = rows * opt_.latentDim;
+  for (Buffer* b : {&mu_a_, &logvar_a_, &std_a_, &z_a_, &dmu_, &dlogvar_, &dz_}) b->resize(lat);
+  logits_.resize(rows * opt_.inputDim);
+  gradA_.resize(rows * maxWidth_);
+  gradB_.resize(rows * maxWidth_);
+  capacity_ = n;
+}
+
+// Adam exactly as tfjs' AdamOptimizer.applyGradients, element by element in float32:
+//   m ← m·β₁ + g·(1−β₁);  v ← v·β₂ + g²·(1−β₂)
+//   w ← (m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε) · (−lr) + w
+// (tfjs' CPU kernels compute each op in double and round to float32, which for +, −, ·, /, √ of
+// float32 operands is the same as the float32 op; we build with -ffp-contract=off, so no FMA).
+void Trainer::adamRange(size_t begin, size_t end, int gradBuffers) {
+  float* __restrict w = params_.data;
+  float* __restrict m = m_.data;
+  float* __restrict v = v_.data;
+  const float* __restrict g0 = grads_[0].data;
+  const float b1 = b1_, b2 = b2_, omb1 = omb1_, omb2 = omb2_, eps = eps_, negLr = negLr_, oma1 = oma1_, oma2 = oma2_;
+  if (gradBuffers == 1) {
+    for (size_t i = begin; i < end; i++) {
+      const float g = g0[i];
+      const float mi = m[i] * b1 + g * omb1;
+      const float vi = v[i] * b2 + (g * g) * omb2;
+      m[i] = mi;
+      v[i] = vi;
+      w[i] = ((mi / oma1) / (std::sqrt(vi / oma2) + eps)) * negLr + w[i];
+    }
+    return;
+  }
+  const float* __restrict g1 = grads_[1].data;
+  if (gradBuffers == 2) {
+    for (size_t i = begin; i < end; i++) {
+      const float g = g0[i] + g1[i];
+      const float mi = m[i] * b1 + g * omb1;
+      const float vi = v[i] * b2 + (g * g) * omb2;
+      m[i] = mi;
+      v[i] = vi;
+      w[i] = ((mi / oma1) / (std::sqrt(vi / oma2) + eps)) * negLr + w[i];
+    }
+    return;
+  }
+  for (size_t i = begin; i < end; i++) {
+    float g = g0[i];
+    for (int b = 1; b < gradBuffers; b++) g += grads_[b].data[i];
+    const float mi = m[i] * b1 + g * omb1;
+    const float vi = v[i] * b2 + (g * g) * omb2;
+    m[i] = mi;
+    v[i] = vi;
+    w[i] = ((mi / oma1) / (std::sqrt(vi / oma2) + eps)) * negLr + w[i];
+  }
+}
+
+/** y[r0:r1, c0:c1] = act(a[r0:r1] · W[:, c0:c1] + b[c0:c1]). */
+void Trainer::forwardDense(const Layer& l, const float* a, int lda, int r0, int r1, int c0, int c1, bool relu, float* y) {
+  if (r1 <= r0 || c1 <= c0) return;
+  const float* W = params_.data + l.w;
+  const float* __restrict bias = params_.data + l.b;
+  gemm(false, false, r1 - r0, c1 - c0, l.in, a + static_cast<size_t>(r0) * lda, lda, W + c0, l.out, 0.0f,
+       y + static_cast<size_t>(r0) * l.out + c0, l.out);
+  for (int r = r0; r < r1; r++) {
+    float* __restrict row = y + static_cast<size_t>(r) * l.out;
+    if (relu) {
+      for (int c = c0; c < c1; c++) {
+        const float s = row[c] + bias[c];
+        row[c] = s > 0.0f ? s : 0.0f;
+      }
+    } else {
+      for (int c = c0; c < c1; c++) row[c] = row[c] + bias[c];
+    }
+  }
+}
+
+/**
+ * Gradients of one dense layer from dy = dL/d(pre-activation) [n, out] over rows r0..r1:
+ * dW[k0:k1, :] = a[:, k0:k1]ᵀ·dy, db[c0:c1] = Σ_rows dy[:, c0:c1], and (if dx) dx[:, k0:k1] = dy·W[k0:k1, :]ᵀ,
+ * masked by a > 0 when a is a ReLU output, which makes it the next layer's dy. With `adam` the
+ * rows k0..k1 of W and entries c0..c1 of b are updated right away (only this thread touches them).
+ */
+void Trainer::backwardDense(const Layer& l, const float* a, int lda, bool aIsRelu, const float* dy, int r0, int r1, int k0, int k1,
+                            int c0, int c1, float* grad, float* dx, bool adam) {
+  const int rows = r1 - r0;
+  const float* dyr = dy + static_cast<size_t>(r0) * l.out;
+  if (k1 > k0) {
+    gemm(true, false, k1 - k0, l.out, rows, a + static_cast<size_t>(r0) * lda + k0, lda, dyr, l.out, 0.0f,
+         grad + l.w + static_cast<size_t>(k0) * l.out, l.out);
+    if (dx) {
+      gemm(false, true, rows, k1 - k0, l.out, dyr, l.out, params_.data + l.w + static_cast<size_t>(k0) * l.out, l.out, 0.0f,
+           dx + static_cast<size_t>(r0) * l.in + k0, l.in);
+      if (aIsRelu) {
+        for (int r = r0; r < r1; r++) {
+          float* __restrict d = dx + static_cast<size_t>(r) * l.in;
+          const float* __restrict act = a + static_cast<size_t>(r) * lda;
+          for (int k = k0; k < k1; k++) d[k] = act[k] > 0.0f ? d[k] : 0.0f;
+        }
+      }
+    }
+    if (adam) adamRange(l.w + static_cast<size_t>(k0) * l.out, l.w + static_cast<size_t>(k1) * l.out, 1);
+  }
+  if (c1 > c0) {
+    float* __restrict gb = grad + l.b;
+    for (int c = c0; c < c1; c++) gb[c] = 0.0f;
+    for (int r = r0; r < r1; r++) {
+      const float* __restrict row = dy + static_cast<size_t>(r) * l.out;
+      for (int c = c0; c < c1; c++) gb[c] += row[c];
+    }
+    if (adam) adamRange(l.b + c0, l.b + c1, 1);
+  }
+}
+
+/** mu, logvar, std = exp(logvar/2), z = mu + std·eps for rows r0..r1; adds their KL to `kl`. */
+void Trainer::heads(int r0, int r1, const float* h, int ldh, const float* eps, double& kl) {
+  if (r1 <= r0) return;
+  const int L = opt_.latentDim;
+  forwardDense(mu_, h, ldh, r0, r1, 0, L, false, mu_a_.data);
+  forwardDense(logvar_, h, ldh, r0, r1, 0, L, false, logvar_a_.data);
+  const size_t begin = static_cast<size_t>(r0) * L, end = static_cast<size_t>(r1) * L;
+  const float* __restrict mu = mu_a_.data;
+  const float* __restrict lv = logvar_a_.data;
+  float* __restrict sd = std_a_.data;
+  float* __restrict z = z_a_.data;
+  double sum = 0;
+#pragma omp simd reduction(+ : sum)
+  for (size_t i = begin; i < end; i++) {
+    const float s = expApprox(lv[i] * 0.5f);
+    sd[i] = s;
+    z[i] = mu[i] + s * eps[i];
+    // KL = −½ Σ (1 + logvar − mu² − e^logvar), summed here as Σ(…) and scaled below.
+    sum += static_cast<double>(((lv[i] + 1.0f) - mu[i] * mu[i]) - expApprox(lv[i]));
+  }
+  kl += -0.5 * sum;
+}
+
+/** dL/dmu and dL/dlogvar for rows r0..r1: the path through z (from dz) plus β times the KL's own. */
+void Trainer::headGrads(int r0, int r1, const float* eps) {
+  const int L = opt_.latentDim;
+  const float beta = static_cast<float>(opt_.klBeta);
+  const size_t begin = static_cast<size_t>(r0) * L, end = static_cast<size_t>(r1) * L;
+  const float* __restrict mu = mu_a_.data;
+  const float* __restrict lv = logvar_a_.data;
+  const float* __restrict sd = std_a_.data;
+  const float* __restrict dz = dz_.data;
+  float* __restrict dmu = dmu_.data;
+  float* __restrict dlv = dlogvar_.data;
+  for (size_t i = begin; i < end; i++) {
+    dmu[i] = dz[i] + mu[i] * beta;
+    dlv[i] = (dz[i] * eps[i]) * (sd[i] * 0.5f) + ((expApprox(lv[i]) - 1.0f) * 0.5f) * beta;
+  }
+}
+
+/**
+ * Reconstruction term over rows r0..r1 and pixels c0..c1 of the logits; writes dL/dlogits into g
+ * (may alias logits) when g is not null. Returns the Bernoulli NLL, or Σ(mean − x)² for Gaussian.
+ */
+double Trainer::reconRows(const float* x, const float* logits, float* g, int r0, int r1, int c0, int c1) {
+  const int D = opt_.inputDim;
+  double total = 0;
+  if (opt_.reconstruction == Reconstruction::Bernoulli) {
+    for (int r = r0; r < r1; r++) {
+      const float* xr = x + static_cast<size_t>(r) * D;
+      const float* lr = logits + static_cast<size_t>(r) * D;
+      float* gr = g ? g + static_cast<size_t>(r) * D : nullptr;
+      double sum = 0;
+      if (gr) {
+#pragma omp simd reduction(+ : sum)
+        for (int c = c0; c < c1; c++) {
+          const float l = lr[c], t = xr[c];
+          const float e = expApprox(l < 0.0f ? l : -l);  // e^−|l|
+          // max(l, 0) − l·x + log(1 + e^−|l|), finite for any l.
+          sum += static_cast<double>(((l > 0.0f ? l : 0.0f) - l * t) + log1pUnit(e));
+          const float inv = 1.0f / (1.0f + e);
+          gr[c] = (l >= 0.0f ? inv : e * inv) - t;  // sigmoid(l) − x
+        }
+      } else {
+#pragma omp simd reduction(+ : sum)
+        for (int c = c0; c < c1; c++) {
+          const float l = lr[c], t = xr[c];
+          const float e = expApprox(l < 0.0f ? l : -l);
+          sum += static_cast<double>(((l > 0.0f ? l : 0.0f) - l * t) + log1pUnit(e));
+        }
+      }
+      total += sum;
+    }
+    return total;
+  }
+  const float lo = static_cast<float>(opt_.gaussianLo);
+  const float span = static_cast<float>(opt_.gaussianHi - opt_.gaussianLo);
+  const float invVar = static_cast<float>(1.0 / (opt_.gaussianSigma * opt_.gaussianSigma));
+  for (int r = r0; r < r1; r++) {
+    const float* xr = x + static_cast<size_t>(r) * D;
+    const float* lr = logits + static_cast<size_t>(r) * D;
+    float* gr = g ? g + static_cast<size_t>(r) * D : nullptr;
+    double sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (int c = c0; c < c1; c++) {
+      const float l = lr[c];
+      const float e = expApprox(l < 0.0f ? l : -l);
+      const float inv = 1.0f / (1.0f + e);
+      const float s = l >= 0.0f ? inv : e * inv;
+      const float err = (s * span + lo) - xr[c];
+      sum += static_cast<double>(err * err);
+      if (gr) gr[c] = (err * invVar) * ((s * (1.0f - s)) * span);
+    }
+    total += sum;
+  }
+  return total;
+}
+
+namespace {
+void splitEntry(void* ctx, int t, int T);
+void dataEntry(void* ctx, int t, int T);
+struct JobCtx {
+  Trainer* self;
+  Trainer::Job* job;
+};
+void splitEntry(void* ctx, int t, int T) {
+  auto* c = static_cast<JobCtx*>(ctx);
+  c->self->runSplit(*c->job, t, T);
+}
+void dataEntry(void* ctx, int t, int T) {
+  auto* c = static_cast<JobCtx*>(ctx);
+  c->self->runData(*c->job, t, T);
+}
+
+}  // namespace
+
+// Every GEMM is cut into column blocks, one per thread; epilogues and Adam follow the same blocks, so
+// threads meet only once per layer. Backward cuts each layer's input width k: a thread owns rows
+// k0..k1 of W, computes those rows of dW and columns k0..k1 of dx (which read only its own rows of W),
+// then updates its rows of W — no other thread reads them any more in this step.
+void Trainer::runSplit(Job& job, int t, int T) {
+  Barrier& bar = pool_.barrier();
+  Partial& part = job.partials[t];
+  part = Partial{};
+  const int n = job.n;
+  const bool train = job.mode != Mode::Evaluate;
+  const bool adam = job.mode == Mode::Step;
+  int c0, c1, k0, k1, r0, r1;
+
+  const float* a = job.x;
+  int lda = opt_.inputDim;
+  for (size_t i = 0; i < encoder_.size(); i++) {
+    block(encoder_[i].out, t, T, c0, c1);
+    forwardDense(encoder_[i], a, lda, 0, n, c0, c1, true, enc_[i].data);
+    bar.wait();
+    a = enc_[i].data;
+    lda = encoder_[i].out;
+  }
+  const float* h = a;
+  const int ldh = lda;
+  rowBlock(n, t, T, r0, r1);
+  heads(r0, r1, h, ldh, job.eps, part.kl);
+  bar.wait();
+
+  const size_t last = decoder_.size() - 1;
+  auto decode = [&](const float* zin, double& recon, float* g) {
+    const float* in = zin;
+    for (size_t j = 0; j <= last; j++) {
+      block(decoder_[j].out, t, T, c0, c1);
+      float* out = j == last ? logits_.data : dec_[j].data;
+      forwardDense(decoder_[j], in, decoder_[j].in, 0, n, c0, c1, j != last, out);
+      if (j != last) bar.wait();
+      in = out;
+    }
+    recon += reconRows(job.x, logits_.data, g, 0, n, c0, c1);
+  };
+  decode(z_a_.data, part.recon, train ? logits_.data : nullptr);
+  if (!train) {
+    bar.wait();
+    decode(mu_a_.data, part.reconMu, nullptr);
+    return;
+  }
+  bar.wait();
+
+  float* grad = grads_[0].data;
+  const float* dy = logits_.data;  // now dL/dlogits
+  float* spare[2] = {gradA_.data, gradB_.data};
+  int flip = 0;
+  for (size_t jj = 0; jj <= last; jj++) {
+    const size_t j = last - jj;
+    const Layer& l = decoder_[j];
+    float* dx = j == 0 ? dz_.data : spare[flip ^= 1];
+    block(l.in, t, T, k0, k1);
+    block(l.out, t, T, c0, c1);
+    backwardDense(l, j == 0 ? z_a_.data : dec_[j - 1].data, l.in, j != 0, dy, 0, n, k0, k1, c0, c1, grad, dx, adam);
+    bar.wait();
+    dy = dx;
+  }
+  headGrads(r0, r1, job.eps);
+  bar.wait();
+
+  // Heads: dW = hᵀ·dmu (and dlogvar); dh = dmu·W_muᵀ + dlogvar·W_logvarᵀ, masked by h > 0.
+  const int L = opt_.latentDim;
+  const int hw = mu_.in;
+  const bool needDh = !encoder_.empty();
+  float* dh = spare[flip ^= 1];
+  block(hw, t, T, k0, k1);
+  if (k1 > k0) {
+    for (const Layer* l : {&mu_, &logvar_}) {
+      const float* d = l == &mu_ ? dmu_.data : dlogvar_.data;
+      gemm(true, false, k1 - k0, L, n, h + k0, ldh, d, L, 0.0f, grad + l->w + static_cast<size_t>(k0) * L, L);
+      if (needDh) gemm(false, true, n, k1 - k0, L, d, L, params_.data + l->w + static_cast<size_t>(k0) * L, L, l == &mu_ ? 0.0f : 1.0f, dh + k0, hw);
+    }
+    if (needDh) {
+      for (int r = 0; r < n; r++) {
+        float* __restrict d = dh + static_cast<size_t>(r) * hw;
+        const float* __restrict act = h + static_cast<size_t>(r) * ldh;
+        for (int k = k0; k < k1; k++) d[k] = act[k] > 0.0f ? d[k] : 0.0f;
+      }
+    }
+    if (adam) {
+      adamRange(mu_.w + static_cast<size_t>(k0) * L, mu_.w + static_cast<size_t>(k1) * L, 1);
+      adamRange(logvar_.w + static_cast<size_t>(k0) * L, logvar_.w + static_cast<size_t>(k1) * L, 1);
+    }
+  }
+  block(L, t, T, c0, c1);
+  for (const Layer* l : {&mu_, &logvar_}) {
+    const float* d = l == &mu_ ? dmu_.data : dlogvar_.data;
+    float* gb = grad + l->b;
+    for (int c = c0; c < c1; c++) gb[c] = 0.0f;
+    for (int r = 0; r < n; r++)
+      for (int c = c0; c < c1; c++) gb[c] += d[static_cast<size_t>(r) * L + c];
+    if (adam && c1 > c0) adamRange(l->b + c0, l->b + c1, 1);
+  }
+  if (!needDh) return;
+  bar.wait();
+
+  dy = dh;
+  for (size_t ii = 0; ii < encoder_.size(); ii++) {
+    const size_t i = encoder_.size() - 1 - ii;
+    const Layer& l = encoder_[i];
+    float* dx = i == 0 ? nullptr : spare[flip ^= 1];
+    block(l.in, t, T, k0, k1);
+    block(l.out, t, T, c0, c1);
+    backwardDense(l, i == 0 ? job.x : enc_[i - 1].data, l.in, i != 0, dy, 0, n, k0, k1, c0, c1, grad, dx, adam);
+    if (i != 0) bar.wait();
+    dy = dx;
+  }
+}
+
+// Each thread runs the whole step on its slice of the batch into its own gradient buffer; after one
+// barrier, thread t sums the buffers over its share of the parameters inside the Adam update.
+void Trainer::runData(Job& job, int t, int T) {
+  Partial& part = job.partials[t];
+  part = Partial{};
+  const bool train = job.mode != Mode::Evaluate;
+  int r0, r1;
+  rowBlock(job.n, t, T, r0, r1);
+  float* grad = grads_[t].data;
+  if (r1 > r0) {
+    const float* a = job.x;
+    int lda = opt_.inputDim;
+    for (size_t i = 0; i < encoder_.size(); i++) {
+      forwardDense(encoder_[i], a, lda, r0, r1, 0, encoder_[i].out, true, enc_[i].data);
+      a = enc_[i].data;
+      lda = encoder_[i].out;
+    }
+    const float* h = a;
+    const int ldh = lda;
+    heads(r0, r1, h, ldh, job.eps, part.kl);
+    const size_t last = decoder_.size() - 1;
+    auto decode = [&](const float* zin, double& recon, float* g) {
+      const float* in = zin;
+      for (size_t j = 0; j <= last; j++) {
+        float* out = j == last ? logits_.data : dec_[j].data;
+        forwardDense(decoder_[j], in, decoder_[j].in, r0, r1, 0, decoder_[j].out, j != last, out);
+        in = out;
+      }
+      recon += reconRows(job.x, logits_.data, g, r0, r1, 0, opt_.inputDim);
+    };
+    decode(z_a_.data, part.recon, train ? logits_.data : nullptr);
+    if (!train) {
+      decode(mu_a_.data, part.reconMu, nullptr);
+      return;
+    }
+    const float* dy = logits_.data;
+    // Threads are not in step here, so one may write layer j's dx while another writes layer j' of
+    // another width: each thread keeps its rows in its own region of the scratch buffers (rows
+    // r0..r1 at maxWidth_ per row), addressed as a [n, width] matrix for the layer at hand.
+    auto view = [&](float* buf, int width) { return buf + static_cast<size_t>(r0) * (maxWidth_ - width); };
+    float* spare[2] = {gradA_.data, gradB_.data};
+    int flip = 0;
+    for (size_t jj = 0; jj <= last; jj++) {
+      const size_t j = last - jj;
+      const Layer& l = decoder_[j];
+      float* dx = j == 0 ? dz_.data : view(spare[flip ^= 1], l.in);
+      backwardDense(l, j == 0 ? z_a_.data : dec_[j - 1].data, l.in, j != 0, dy, r0, r1, 0, l.in, 0, l.out, grad, dx, false);
+      dy = dx;
+    }
+    headGrads(r0, r1, job.eps);
+    const int L = opt_.latentDim;
+    const int hw = mu_.in;
+    const bool needDh = !encoder_.empty();
+    float* dh = view(spare[flip ^= 1], hw);
+    const int rows = r1 - r0;
+    for (const Layer* l : {&mu_, &logvar_}) {
+      const float* d = (l == &mu_ ? dmu_.data : dlogvar_.data) + static_cast<size_t>(r0) * L;
+      gemm(true, false, hw, L, rows, h + static_cast<size_t>(r0) * ldh, ldh, d, L, 0.0f, grad + l->w, L);
+      if (needDh) gemm(false, true, rows, hw, L, d, L, params_.data + l->w, L, l == &mu_ ? 0.0f : 1.0f, dh + static_cast<size_t>(r0) * hw, hw);
+      float* gb = grad + l->b;
+      for (int c = 0; c < L; c++) gb[c] = 0.0f;
+      for (int r = 0; r < rows; r++)
+        for (int c = 0; c < L; c++) gb[c] += d[static_cast<size_t>(r) * L + c];
+    }
+    if (needDh) {
+      for (int r = r0; r < r1; r++) {
+        float* __restrict d = dh + static_cast<size_t>(r) * hw;
+        const float* __restrict act = h + static_cast<size_t>(r) * ldh;
+        for (int k = 0; k < hw; k++) d[k] = act[k] > 0.0f ? d[k] : 0.0f;
+      }
+      dy = dh;
+      for (size_t ii = 0; ii < encoder_.size(); ii++) {
+        const size_t i = encoder_.size() - 1 - ii;
+        const Layer& l = encoder_[i];
+        float* dx = i == 0 ? nullptr : view(spare[flip ^= 1], l.in);
+        backwardDense(l, i == 0 ? job.x : enc_[i - 1].data, l.in, i != 0, dy, r0, r1, 0, l.in, 0, l.out, grad, dx, false);
+        dy = dx;
+      }
+    }
+  } else if (train) {
+    std::memset(grad, 0, paramCount_ * sizeof(float));  // fewer rows than threads: this share is empty
+  }
+  if (!train) return;
+  pool_.barrier().wait();
+  // Thread t reduces (and updates) its share of every tensor, so the split stays even.
+  for (const Tensor& tensor : tensors_) {
+    int p0, p1;
+    block(static_cast<int>(tensor.size), t, T, p0, p1);
+    if (p1 <= p0) continue;
+    if (job.mode == Mode::Step) {
+      adamRange(tensor.offset + p0, tensor.offset + p1, T);
+    } else {
+      float* __restrict g0 = grads_[0].data;
+      for (int b = 1; b < T; b++) {
+        const float* __restrict gb = grads_[b].data;
+        for (size_t i = tensor.offset + p0; i < tensor.offset + p1; i++) g0[i] += gb[i];
+      }
+    }
+  }
+}
+
+double Trainer::runJob(Mode mode, const float* x, int n, const float* eps, Evaluation* eval) {
+  if (n < 1) throw std::invalid_argument("n must be at least 1");
+  ensureCapacity(n);
+  useBlasThreads(opt_.parallel == Parallel::Blas ? opt_.threads : 1);
+  const int T = pool_.threads();
+  Job job{mode, x, n, eps, partials_->slots.data(), 1.0f - accBeta1, 1.0f - accBeta2};
+  oma1_ = job.oma1;
+  oma2_ = job.oma2;
+  JobCtx ctx{this, &job};
+  pool_.run(usesData(n) ? dataEntry : splitEntry, &ctx);
+  double recon = 0, reconMu = 0, kl = 0;
+  for (int t = 0; t < T; t++) {
+    recon += job.partials[t].recon;
+    reconMu += job.partials[t].reconMu;
+    kl += job.partials[t].kl;
+  }
+  if (opt_.reconstruction == Reconstruction::Gaussian) {
+    const double scale = 0.5 / (opt_.gaussianSigma * opt_.gaussianSigma);
+    recon *= scale;
+    reconMu *= scale;
+    if (opt_.gaussianIncludeConstant) {
+      const double c = static_cast<double>(n) * opt_.inputDim * (std::log(opt_.gaussianSigma) + 0.5 * std::log(2 * M_PI));
+      recon += c;
+      reconMu += c;
+    }
+  }
+  if (mode == Mode::Step) {
+    // tfjs: accBeta ← accBeta·β (float32), after the update that used 1 − accBeta.
+    accBeta1 = accBeta1 * b1_;
+    accBeta2 = accBeta2 * b2_;
+    iterations++;
+  }
+  if (eval) *eval = Evaluation{recon + opt_.klBeta * kl, reconMu + opt_.klBeta * kl, recon, kl};
+  return recon + opt_.klBeta * kl;
+}
+
+double Trainer::step(const float* x, int n, const float* eps) { return runJob(Mode::Step, x, n, eps, nullptr); }
+double Trainer::gradients(const float* x, int n, const float* eps) { return runJob(Mode::Gradients, x, n, eps, nullptr); }
+Evaluation Trainer::evaluate(const float* x, int n, const float* eps) {
+  Evaluation e{};
+  runJob(Mode::Evaluate, x, n, eps, &e);
+  return e;
+}
+
+}  // namespace vae

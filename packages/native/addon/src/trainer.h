@@ -1,0 +1,136 @@
+// The fused MLP-VAE training step (forward, loss, backward, Adam) on OpenBLAS, independent of
+// Node-API. The math mirrors @vae/model + @vae/loss + tfjs' AdamOptimizer; see README.md.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pool.h"
+
+namespace vae {
+
+enum class Reconstruction { Bernoulli, Gaussian };
+
+/** How two or more threads share a step. */
+enum class Parallel {
+  /** Each GEMM (and its epilogue and Adam update) is cut into column blocks, one per thread. */
+  Split,
+  /** Each thread takes a slice of the batch; gradients are summed inside the Adam update. */
+  Data,
+  /** One thread of ours; OpenBLAS' own thread pool parallelizes each GEMM. */
+  Blas,
+  /** Split for batches below kAutoDataRows rows, Data from there on (measured crossover, see README). */
+  Auto,
+};
+
+/** Batch size from which Parallel::Auto uses Data. */
+constexpr int kAutoDataRows = 320;
+
+struct Options {
+  int inputDim = 784;
+  std::vector<int> encoderHidden{512, 256};
+  int latentDim = 20;
+  std::vector<int> decoderHidden{256, 512};
+  double learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+  double klBeta = 1;
+  Reconstruction reconstruction = Reconstruction::Bernoulli;
+  double gaussianLo = 0, gaussianHi = 1, gaussianSigma = 1;
+  bool gaussianIncludeConstant = false;
+  int threads = 1;
+  Parallel parallel = Parallel::Auto;
+};
+
+struct Evaluation {
+  double loss, lossMu, recon, kl;
+};
+
+class Trainer {
+ public:
+  explicit Trainer(const Options& options);
+  ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  const Options& options() const { return opt_; }
+  /** Tensors in `vae.namedVariables()` order: for each dense layer its kernel [in, out] then bias [out]. */
+  size_t tensorCount() const { return tensors_.size(); }
+  size_t tensorSize(size_t i) const { return tensors_[i].size; }
+  std::string tensorName(size_t i) const { return tensors_[i].name; }
+
+  void setTensor(size_t i, const float* src) { copyIn(params_, i, src); }
+  void getTensor(size_t i, float* dst) const { copyOut(params_, i, dst); }
+  void setMoment(bool second, size_t i, const float* src) { copyIn(second ? v_ : m_, i, src); }
+  void getMoment(bool second, size_t i, float* dst) const { copyOut(second ? v_ : m_, i, dst); }
+  /** dL/dθ of the last `gradients` call. */
+  void getGradient(size_t i, float* dst) const { copyOut(grads_[0], i, dst); }
+
+  int64_t iterations = 0;
+  float accBeta1 = 0, accBeta2 = 0;
+
+  /** One Adam step on rows x [n, inputDim] with noise eps [n, latentDim]; returns the summed loss. */
+  double step(const float* x, int n, const float* eps);
+  /** The summed loss and its gradients (kept for getGradient); no update. */
+  double gradients(const float* x, int n, const float* eps);
+  /** Sums over the batch: loss with sampled z, loss with z = mu, reconstruction, KL. No update. */
+  Evaluation evaluate(const float* x, int n, const float* eps);
+
+  // Implementation details, public for the thread-entry trampolines.
+  struct Tensor {
+    std::string name;
+    size_t offset, size;
+  };
+  struct Layer {
+    int in, out;
+    size_t w, b;  // offsets into the parameter buffers
+  };
+  struct Buffer {
+    float* data = nullptr;
+    size_t size = 0;
+    void resize(size_t n);
+    ~Buffer();
+  };
+  enum class Mode { Step, Gradients, Evaluate };
+  struct Job;
+  void runSplit(Job& job, int t, int T);
+  void runData(Job& job, int t, int T);
+
+
+ private:
+  void copyIn(Buffer& buf, size_t i, const float* src);
+  void copyOut(const Buffer& buf, size_t i, float* dst) const;
+  void ensureCapacity(int n);
+  double runJob(Mode mode, const float* x, int n, const float* eps, Evaluation* eval);
+  bool usesData(int n) const {
+    return pool_.threads() > 1 && (opt_.parallel == Parallel::Data || (opt_.parallel == Parallel::Auto && n >= kAutoDataRows));
+  }
+  void adamRange(size_t begin, size_t end, int gradBuffers);
+  void forwardDense(const Layer& l, const float* a, int lda, int r0, int r1, int c0, int c1, bool relu, float* y);
+  void backwardDense(const Layer& l, const float* a, int lda, bool aIsRelu, const float* dy, int r0, int r1, int k0, int k1,
+                     int c0, int c1, float* grad, float* dx, bool adam);
+  void heads(int r0, int r1, const float* h, int ldh, const float* eps, double& kl);
+
+  void headGrads(int r0, int r1, const float* eps);
+  double reconRows(const float* x, const float* logits, float* g, int r0, int r1, int c0, int c1);
+
+  Options opt_;
+  std::vector<Tensor> tensors_;
+  std::vector<Layer> encoder_, decoder_;
+  Layer mu_{}, logvar_{};
+  size_t paramCount_ = 0;  // padded length of the flat buffers
+  Buffer params_, m_, v_;
+  std::vector<Buffer> grads_;  // one per thread in Data mode, else one
+  // Activations, [capacity, width] each.
+  int capacity_ = 0;
+  std::vector<Buffer> enc_, dec_;
+  Buffer mu_a_, logvar_a_, std_a_, z_a_, dmu_, dlogvar_, dz_, logits_, gradA_, gradB_;
+  Pool pool_;
+  struct PartialSlots;
+  std::unique_ptr<PartialSlots> partials_;
+  int maxWidth_ = 0;
+  // Adam constants as tfjs' float32 scalars; oma = 1 − accBeta of the step under way.
+  float b1_, b2_, omb1_, omb2_, eps_, negLr_, oma1_ = 0, oma2_ = 0;
+};
+
+}  // namespace vae

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+// Throughput of NativeVaeTrainer.step on the reference model (784→512→256→(20,20); 20→256→512→784),
+// in samples/s, after warm-up, for each batch size and threading mode. Needs `pnpm build` first.
+//
+//   node bench/step-bench.mjs [--batches 64,256,1024] [--modes 1,2:auto,2:split,2:data,2:blas]
+//                             [--seconds 0.5] [--repeats 7] [--json]
+//
+// Data: random pixels in [0, 1] (speed does not depend on the values) and fresh N(0, 1) noise per
+// batch, cycling through 16 pre-made batches so the input is not always cache-hot.
+// Cells (batch × mode) run round-robin for `repeats` rounds of `seconds` each, so load from other
+// processes spreads over all of them; median, best and worst window are printed.
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { NativeVaeTrainer, isNativeAvailable, nativeInfo, nativeLoadError, nativeWeightShapes } from '../dist/index.js';
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+};
+const batches = opt('batches', '64,256,1024').split(',').map(Number);
+const modes = opt('modes', '1,2:auto,2:split,2:data,2:blas')
+  .split(',')
+  .map((m) => {
+    const [threads, parallel] = m.split(':');
+    return { threads: Number(threads), ...(parallel ? { parallel } : {}) };
+  });
+const seconds = Number(opt('seconds', '0.5'));
+const repeats = Number(opt('repeats', '7'));
+const json = args.includes('--json');
+
+if (!isNativeAvailable()) {
+  console.error(`@vae/native is unavailable: ${nativeLoadError()}`);
+  process.exit(1);
+}
+
+const config = { inputDim: 784, encoderHidden: [512, 256], latentDim: 20, decoderHidden: [256, 512] };
+let seed = 12345;
+const uniform = () => {
+  seed = (seed * 16807) % 2147483647;
+  return seed / 2147483647;
+};
+const normal = () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
+// PyTorch's nn.Linear init: uniform in ±1/√fan_in.
+const initial = nativeWeightShapes(config).map((shape, i, all) => {
+  const fanIn = shape.length === 2 ? shape[0] : all[i - 1][0];
+  const bound = 1 / Math.sqrt(fanIn);
+  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (2 * uniform() - 1) * bound);
+});
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const info = nativeInfo();
+if (!json) {
+  console.log(`@vae/native step benchmark — ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores available, ${info.blasConfig}`);
+  console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${repeats} interleaved rounds × ${seconds} s per cell; samples/s`);
+}
+// One trainer per cell; cells run round-robin so a noisy neighbour hits every cell alike.
+const cells = [];
+for (const n of batches) {
+  const pool = Array.from({ length: 16 }, () => ({
+    x: Float32Array.from({ length: n * config.inputDim }, uniform),
+    eps: Float32Array.from({ length: n * config.latentDim }, normal),
+  }));
+  for (const mode of modes) cells.push({ n, mode, pool, rates: [], loss: 0, k: 0, trainer: new NativeVaeTrainer({ config, weights: initial, ...mode }) });
+}
+const run = (cell, ms) => {
+  const { n, pool, trainer } = cell;
+  let steps = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < ms) {
+    const b = pool[cell.k++ % pool.length];
+    cell.loss = trainer.step(b.x, n, b.eps);
+    steps++;
+    t = performance.now();
+  }
+  return (steps * n) / ((t - t0) / 1000);
+};
+for (const cell of cells) run(cell, 500); // warm-up: buffers, threads, caches
+for (let r = 0; r < repeats; r++) {
+  for (const cell of cells) {
+    run(cell, 100);
+    cell.rates.push(run(cell, seconds * 1000));
+  }
+}
+const results = cells.map(({ n, mode, rates, loss, trainer }) => {
+  trainer.dispose();
+  return {
+    batch: n,
+    threads: mode.threads,
+    parallel: mode.threads === 1 ? 'none' : (mode.parallel ?? 'default'),
+    median: Math.round(median(rates)),
+    best: Math.round(Math.max(...rates)),
+    worst: Math.round(Math.min(...rates)),
+    lossPerSample: loss / n,
+  };
+});
+if (json) {
+  console.log(JSON.stringify({ info, loadavg: loadavg(), seconds, repeats, results }, null, 2));
+} else {
+  console.log(`batch  mode                    median     best    worst`);
+  for (const r of results) {
+    const label = r.threads === 1 ? '1 thread' : `${r.threads} threads, ${r.parallel}`;
+    console.log(`${String(r.batch).padStart(5)}  ${label.padEnd(22)} ${String(r.median).padStart(7)}  ${String(r.best).padStart(7)}  ${String(r.worst).padStart(7)}`);
+  }
+  console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+}

@@ -1,0 +1,7 @@
+/**
+ * @vae/native/engine: everything in `@vae/native` plus `nativeStepEngine`, the adapter that lets
+ * `@vae/train`'s `train({ engine })` run its steps in the addon. Kept apart so the main entry
+ * needs no TensorFlow.js.
+ */
+export * from './index.js';
+export { nativeStepEngine, type NativeStepEngineOptions } from './step-engine.js';

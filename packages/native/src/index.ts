@@ -1,0 +1,420 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+/** Sizes of the MLP VAE; the same shape as `@vae/model`'s `VaeConfig` (a resolved one: no defaults here). */
+export interface NativeVaeConfig {
+  inputDim: number;
+  encoderHidden: readonly number[];
+  latentDim: number;
+  decoderHidden: readonly number[];
+}
+
+export type NativeReconstruction = 'bernoulli' | 'gaussian';
+
+/**
+ * How the threads share a step (see README.md for measurements):
+ * - `split`: every GEMM is cut into column blocks, one per thread, with the epilogue and the Adam
+ *   update of each block done by the thread that computed it (one barrier per layer). Best for small batches.
+ * - `data`: each thread runs the whole step on its slice of the batch into its own gradient buffer;
+ *   one barrier, then the buffers are summed inside the Adam update. Best for large batches.
+ * - `auto` (default): `split` below 320 rows, `data` from 320 rows on. Deterministic: it depends on n only.
+ * - `blas`: one thread of ours, OpenBLAS' own thread pool inside each GEMM (slowest here; for comparison).
+ */
+export type NativeParallel = 'auto' | 'split' | 'data' | 'blas';
+
+export interface NativeGaussianOptions {
+  /** Data range; the decoder mean is lo + (hi − lo)·sigmoid(logits). Default [0, 1]. */
+  range?: readonly [number, number];
+  /** Fixed σ of p(x|z). Default 1. */
+  sigma?: number;
+  /** Add log σ + ½ log 2π per pixel. Default false. */
+  includeConstant?: boolean;
+}
+
+export interface NativeVaeTrainerOptions {
+  config: NativeVaeConfig;
+  /** Initial weights in `vae.namedVariables()` order: per dense layer its kernel [in, out] (row-major) then bias [out]. Copied. */
+  weights: readonly Float32Array[];
+  /** Adam, as tfjs' `tf.train.adam(learningRate, beta1, beta2, epsilon)`. Defaults 1e-3, 0.9, 0.999, 1e-8. */
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  /** Weight of the KL term (β-VAE). Default 1. */
+  beta?: number;
+  /** Default 'bernoulli' (BCE on logits; targets must lie in [0, 1] — not checked here). */
+  reconstruction?: NativeReconstruction;
+  gaussian?: NativeGaussianOptions;
+  /** Threads for a step. Default min(2, os.availableParallelism()). */
+  threads?: number;
+  /** How threads share a step (ignored with one thread). Default 'auto'. */
+  parallel?: NativeParallel;
+}
+
+/** Sums over the batch, in nats (divide by n for per-image means). */
+export interface NativeEvaluation {
+  /** Negative ELBO with z sampled as mu + σ·eps: recon + β·kl. */
+  loss: number;
+  /** Negative ELBO with z = mu. */
+  lossMu: number;
+  /** Reconstruction part of `loss`. */
+  recon: number;
+  /** KL part (not weighted by β). */
+  kl: number;
+}
+
+/**
+ * Adam's state, as tfjs' AdamOptimizer keeps it: `iterations` steps done, the running products
+ * accBeta1 = β₁^(t+1) and accBeta2 = β₂^(t+1) (float32 values), and the moments m, v per tensor
+ * in `namedVariables()` order (zeros before the first step).
+ */
+export interface NativeAdamState {
+  iterations: number;
+  accBeta1: number;
+  accBeta2: number;
+  m: Float32Array[];
+  v: Float32Array[];
+}
+
+export interface NativeInfo {
+  blasConfig: string;
+  blasCore: string;
+  blasMaxThreads: number;
+  hardwareConcurrency: number;
+}
+
+/** Options as the addon takes them (flat, every field present). */
+export interface NativeTrainerInit {
+  inputDim: number;
+  encoderHidden: number[];
+  latentDim: number;
+  decoderHidden: number[];
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  beta: number;
+  reconstruction: NativeReconstruction;
+  gaussianLo: number;
+  gaussianHi: number;
+  gaussianSigma: number;
+  gaussianIncludeConstant: boolean;
+  threads: number;
+  parallel: NativeParallel;
+  weights: Float32Array[];
+}
+
+export interface NativeTrainerHandle {
+  step(x: Float32Array, n: number, eps: Float32Array): number;
+  gradients(x: Float32Array, n: number, eps: Float32Array): { loss: number; gradients: Float32Array[] };
+  evaluate(x: Float32Array, n: number, eps: Float32Array): NativeEvaluation;
+  getWeights(): Float32Array[];
+  setWeights(weights: Float32Array[]): void;
+  getAdamState(): NativeAdamState;
+  setAdamState(state: NativeAdamState): void;
+  tensorNames(): string[];
+  dispose(): void;
+}
+
+/** The raw addon (`addon/build/Release/vae_native.node`). Prefer `NativeVaeTrainer`, which checks arguments. */
+export interface NativeBinding {
+  Trainer: new (init: NativeTrainerInit) => NativeTrainerHandle;
+  info(): NativeInfo;
+}
+
+const ADDON_URL = new URL('../addon/build/Release/vae_native.node', import.meta.url);
+const STATUS_URL = new URL('../addon/build/status.json', import.meta.url);
+
+let loaded: { binding?: NativeBinding; error?: string } | undefined;
+
+function tryLoad(): { binding?: NativeBinding; error?: string } {
+  if (process.env.VAE_NATIVE_DISABLE === '1') return { error: 'disabled by VAE_NATIVE_DISABLE=1' };
+  const file = fileURLToPath(ADDON_URL);
+  if (!existsSync(file)) {
+    let why = '';
+    try {
+      const status = JSON.parse(readFileSync(fileURLToPath(STATUS_URL), 'utf8')) as { ok?: boolean; reason?: string };
+      if (status.ok === false && status.reason) why = `: ${status.reason}`;
+    } catch {
+      why = ' (run `pnpm --filter @vae/native build`)';
+    }
+    return { error: `the addon was not built${why} [${file} is missing]` };
+  }
+  try {
+    chooseBlasKernels();
+    const binding = createRequire(import.meta.url)(file) as NativeBinding;
+    if (typeof binding?.Trainer !== 'function') return { error: `${file} does not export Trainer (stale build?)` };
+    return { binding };
+  } catch (e) {
+    return { error: `loading ${file} failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+/**
+ * OpenBLAS (a DYNAMIC_ARCH build) picks its kernels when it loads, from OPENBLAS_CORETYPE if set.
+ * On AMD Zen 4 (family 25 with AVX-512), whose AVX-512 units are 256 bits wide, OpenBLAS 0.3.21 picks
+ * its AVX-512 "Cooperlake" kernels; its AVX2 "Haswell" kernels measured 5–15 % faster on this model's
+ * GEMMs there (2–5 % faster whole steps). So, unless the user chose (OPENBLAS_CORETYPE, or VAE_NATIVE_BLAS_CORETYPE: a core
+ * name, or `default` to leave OpenBLAS' choice), use Haswell on Zen 4. Only effective if OpenBLAS
+ * is not already loaded in the process.
+ */
+function chooseBlasKernels(): void {
+  const wanted = process.env.VAE_NATIVE_BLAS_CORETYPE;
+  if (process.env.OPENBLAS_CORETYPE !== undefined) return;
+  if (wanted !== undefined) {
+    if (wanted !== 'default' && wanted !== '') process.env.OPENBLAS_CORETYPE = wanted;
+    return;
+  }
+  if (process.platform !== 'linux' || process.arch !== 'x64') return;
+  try {
+    const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+    const first = cpuinfo.slice(0, cpuinfo.indexOf('\n\n') >>> 0);
+    const zen4 = /^vendor_id\s*:\s*AuthenticAMD$/m.test(first) && /^cpu family\s*:\s*25$/m.test(first) && /^flags\s*:.*\bavx512f\b/m.test(first);
+    if (zen4) process.env.OPENBLAS_CORETYPE = 'Haswell';
+  } catch {
+    // no /proc: keep OpenBLAS' choice
+  }
+}
+
+/** The addon, or undefined when it was not built or does not load (see `nativeLoadError`). Never throws; loads once. */
+export function loadNative(): NativeBinding | undefined {
+  loaded ??= tryLoad();
+  return loaded.binding;
+}
+
+/** Why `loadNative()` returns undefined (undefined when the addon loaded). */
+export function nativeLoadError(): string | undefined {
+  loaded ??= tryLoad();
+  return loaded.error;
+}
+
+export function isNativeAvailable(): boolean {
+  return loadNative() !== undefined;
+}
+
+/** OpenBLAS build and core in use, or undefined without the addon. */
+export function nativeInfo(): NativeInfo | undefined {
+  return loadNative()?.info();
+}
+
+/** Names of the weights in `vae.namedVariables()` order (`encoder.0.kernel`, `encoder.0.bias`, …, `mu.*`, `logvar.*`, `decoder.*`). */
+export function nativeWeightNames(config: NativeVaeConfig): string[] {
+  return layers(config).flatMap((l) => [`${l.name}.kernel`, `${l.name}.bias`]);
+}
+
+/** Shapes of the weights in `namedVariables()` order: kernel [in, out], bias [out]. */
+export function nativeWeightShapes(config: NativeVaeConfig): number[][] {
+  return layers(config).flatMap((l) => [[l.inputDim, l.outputDim], [l.outputDim]]);
+}
+
+function layers(config: NativeVaeConfig): Array<{ name: string; inputDim: number; outputDim: number }> {
+  const chain = (prefix: string, dims: number[]) =>
+    dims.slice(1).map((outputDim, i) => ({ name: `${prefix}.${i}`, inputDim: dims[i]!, outputDim }));
+  const encoderDims = [config.inputDim, ...config.encoderHidden];
+  const h = encoderDims[encoderDims.length - 1]!;
+  return [
+    ...chain('encoder', encoderDims),
+    { name: 'mu', inputDim: h, outputDim: config.latentDim },
+    { name: 'logvar', inputDim: h, outputDim: config.latentDim },
+    ...chain('decoder', [config.latentDim, ...config.decoderHidden, config.inputDim]),
+  ];
+}
+
+const WHO = 'NativeVaeTrainer';
+
+function positiveInt(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new TypeError(`${WHO}: ${field}: expected a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function finite(value: unknown, field: string, check: (v: number) => boolean, expected: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) {
+    throw new RangeError(`${WHO}: ${field}: expected ${expected}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function checkConfig(config: NativeVaeConfig): NativeVaeConfig {
+  if (typeof config !== 'object' || config === null) throw new TypeError(`${WHO}: config: expected a VaeConfig object`);
+  const widths = (field: 'encoderHidden' | 'decoderHidden') => {
+    const w = config[field];
+    if (!Array.isArray(w)) throw new TypeError(`${WHO}: config.${field}: expected an array of positive integers, got ${JSON.stringify(w)}`);
+    return w.map((v, i) => positiveInt(v, `config.${field}[${i}]`));
+  };
+  return {
+    inputDim: positiveInt(config.inputDim, 'config.inputDim'),
+    encoderHidden: widths('encoderHidden'),
+    latentDim: positiveInt(config.latentDim, 'config.latentDim'),
+    decoderHidden: widths('decoderHidden'),
+  };
+}
+
+function checkTensors(list: readonly Float32Array[], names: string[], shapes: number[][], field: string): Float32Array[] {
+  if (!Array.isArray(list)) throw new TypeError(`${WHO}: ${field}: expected an array of ${names.length} Float32Array`);
+  if (list.length !== names.length) {
+    throw new RangeError(`${WHO}: ${field}: expected ${names.length} tensors (${names.join(', ')}), got ${list.length}`);
+  }
+  return list.map((t, i) => {
+    const shape = shapes[i]!;
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (!(t instanceof Float32Array)) throw new TypeError(`${WHO}: ${field}[${i}] (${names[i]}): expected a Float32Array`);
+    if (t.length !== size) {
+      throw new RangeError(`${WHO}: ${field}[${i}] (${names[i]}): has ${t.length} values, expected ${shape.join(' × ')} = ${size}`);
+    }
+    return t;
+  });
+}
+
+/**
+ * The whole training step of the MLP VAE (forward, summed loss, backward, Adam) in one native call.
+ * Equivalent to `@vae/train`'s `trainStep` with tfjs' Adam: same loss, gradients within float32
+ * rounding, and Adam's update bit-for-bit that of `tf.train.adam` given the same gradients.
+ * Owns native memory and threads: call `dispose()` (the GC also frees it, later).
+ */
+export class NativeVaeTrainer {
+  readonly config: NativeVaeConfig;
+  readonly threads: number;
+  readonly parallel: NativeParallel;
+  readonly weightNames: readonly string[];
+  private readonly shapes: number[][];
+  private handle: NativeTrainerHandle | undefined;
+
+  constructor(options: NativeVaeTrainerOptions) {
+    const binding = loadNative();
+    if (!binding) throw new Error(`${WHO}: the native addon is unavailable: ${nativeLoadError()}`);
+    if (typeof options !== 'object' || options === null) throw new TypeError(`${WHO}: expected an options object`);
+    const config = checkConfig(options.config);
+    this.config = config;
+    this.weightNames = nativeWeightNames(config);
+    this.shapes = nativeWeightShapes(config);
+    const weights = checkTensors(options.weights, [...this.weightNames], this.shapes, 'weights');
+    const learningRate = finite(options.learningRate ?? 1e-3, 'learningRate', (v) => v > 0, 'a number > 0');
+    const beta1 = finite(options.beta1 ?? 0.9, 'beta1', (v) => v >= 0 && v < 1, 'a number in [0, 1)');
+    const beta2 = finite(options.beta2 ?? 0.999, 'beta2', (v) => v >= 0 && v < 1, 'a number in [0, 1)');
+    const epsilon = finite(options.epsilon ?? 1e-8, 'epsilon', (v) => v > 0, 'a number > 0');
+    const beta = finite(options.beta ?? 1, 'beta', (v) => v >= 0, 'a finite number ≥ 0');
+    const reconstruction = options.reconstruction ?? 'bernoulli';
+    if (reconstruction !== 'bernoulli' && reconstruction !== 'gaussian') {
+      throw new RangeError(`${WHO}: reconstruction: expected 'bernoulli' or 'gaussian', got ${JSON.stringify(reconstruction)}`);
+    }
+    const range = options.gaussian?.range ?? [0, 1];
+    if (!Array.isArray(range) || range.length !== 2 || !range.every(Number.isFinite) || !(range[0] < range[1])) {
+      throw new RangeError(`${WHO}: gaussian.range: expected [lo, hi] with finite lo < hi, got ${JSON.stringify(range)}`);
+    }
+    const sigma = finite(options.gaussian?.sigma ?? 1, 'gaussian.sigma', (v) => v > 0, 'a number > 0');
+    const threads = options.threads ?? Math.max(1, Math.min(2, availableParallelism()));
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+      throw new RangeError(`${WHO}: threads: expected an integer in [1, 64], got ${JSON.stringify(options.threads)}`);
+    }
+    const parallel = options.parallel ?? 'auto';
+    if (parallel !== 'auto' && parallel !== 'split' && parallel !== 'data' && parallel !== 'blas') {
+      throw new RangeError(`${WHO}: parallel: expected 'auto', 'split', 'data' or 'blas', got ${JSON.stringify(parallel)}`);
+    }
+    this.threads = threads;
+    this.parallel = parallel;
+    this.handle = new binding.Trainer({
+      inputDim: config.inputDim,
+      encoderHidden: [...config.encoderHidden],
+      latentDim: config.latentDim,
+      decoderHidden: [...config.decoderHidden],
+      learningRate,
+      beta1,
+      beta2,
+      epsilon,
+      beta,
+      reconstruction,
+      gaussianLo: range[0],
+      gaussianHi: range[1],
+      gaussianSigma: sigma,
+      gaussianIncludeConstant: options.gaussian?.includeConstant === true,
+      threads,
+      parallel,
+      weights,
+    });
+  }
+
+  /**
+   * One Adam step on rows x [n, inputDim] (row-major) with reparameterization noise eps [n, latentDim];
+   * returns the loss summed over the batch (before the update), in nats. n may change from call to call.
+   */
+  step(x: Float32Array, n: number, eps: Float32Array): number {
+    this.checkBatch('step', x, n, eps);
+    return this.live().step(x, n, eps);
+  }
+
+  /** The summed loss and its gradients dL/dθ in `namedVariables()` order; changes nothing. */
+  gradients(x: Float32Array, n: number, eps: Float32Array): { loss: number; gradients: Float32Array[] } {
+    this.checkBatch('gradients', x, n, eps);
+    return this.live().gradients(x, n, eps);
+  }
+
+  /** Loss terms summed over the batch (like `@vae/train`'s `evaluate`, before dividing by the count); changes nothing. */
+  evaluate(x: Float32Array, n: number, eps: Float32Array): NativeEvaluation {
+    this.checkBatch('evaluate', x, n, eps);
+    return this.live().evaluate(x, n, eps);
+  }
+
+  /** Copies of the weights in `namedVariables()` order. */
+  getWeights(): Float32Array[] {
+    return this.live().getWeights();
+  }
+
+  /** Replaces all weights (checked first: a bad list changes nothing). Adam's state is kept. */
+  setWeights(weights: readonly Float32Array[]): void {
+    const live = this.live();
+    live.setWeights(checkTensors(weights, [...this.weightNames], this.shapes, 'weights'));
+  }
+
+  /** A copy of Adam's state (see `NativeAdamState`). */
+  getAdamState(): NativeAdamState {
+    return this.live().getAdamState();
+  }
+
+  /** Restores what `getAdamState` returned; the run then continues bit-identically. */
+  setAdamState(state: NativeAdamState): void {
+    const live = this.live();
+    if (typeof state !== 'object' || state === null) throw new TypeError(`${WHO}: setAdamState: expected a state object`);
+    const { iterations, accBeta1, accBeta2 } = state;
+    if (!Number.isInteger(iterations) || iterations < 0) {
+      throw new RangeError(`${WHO}: setAdamState: iterations: expected an integer ≥ 0, got ${JSON.stringify(iterations)}`);
+    }
+    finite(accBeta1, 'setAdamState: accBeta1', (v) => v >= 0 && v < 1, 'a number in [0, 1)');
+    finite(accBeta2, 'setAdamState: accBeta2', (v) => v >= 0 && v < 1, 'a number in [0, 1)');
+    const m = checkTensors(state.m, [...this.weightNames], this.shapes, 'setAdamState: m');
+    const v = checkTensors(state.v, [...this.weightNames], this.shapes, 'setAdamState: v');
+    live.setAdamState({ iterations, accBeta1, accBeta2, m, v });
+  }
+
+  /** Frees native memory and stops the helper thread; the trainer is unusable afterwards. Idempotent. */
+  dispose(): void {
+    this.handle?.dispose();
+    this.handle = undefined;
+  }
+
+  get disposed(): boolean {
+    return this.handle === undefined;
+  }
+
+  private live(): NativeTrainerHandle {
+    if (!this.handle) throw new Error(`${WHO}: used after dispose()`);
+    return this.handle;
+  }
+
+  private checkBatch(method: string, x: Float32Array, n: number, eps: Float32Array): void {
+    const who = `${WHO}.${method}`;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new RangeError(`${who}: n: expected a positive integer, got ${JSON.stringify(n)}`);
+    const { inputDim, latentDim } = this.config;
+    if (!(x instanceof Float32Array)) throw new TypeError(`${who}: x: expected a Float32Array`);
+    if (x.length !== n * inputDim) {
+      throw new RangeError(`${who}: x: has ${x.length} values, expected n × inputDim = ${n} × ${inputDim} = ${n * inputDim}`);
+    }
+    if (!(eps instanceof Float32Array)) throw new TypeError(`${who}: eps: expected a Float32Array`);
+    if (eps.length !== n * latentDim) {
+      throw new RangeError(`${who}: eps: has ${eps.length} values, expected n × latentDim = ${n} × ${latentDim} = ${n * latentDim}`);
+    }
+  }
+}
