@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isNativeAvailable, nativeLoadError } from '@vae/native';
 
 // These tests run the built CLI (turbo builds it before `test`), as a user would.
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
@@ -65,7 +66,7 @@ describe('vae train: flags', () => {
     [['train', '--epoch', '3'], "unknown option '--epoch'"],
     [['train', '--epochs', 'ten'], "option '--epochs <n>' argument 'ten' is invalid. expected a positive integer."],
     [['train', '--lr', '-1'], "option '--lr <rate>' argument '-1' is invalid. expected a number > 0"],
-    [['train', '--backend', 'gpu'], "argument 'gpu' is invalid. Allowed choices are auto, tensorflow, wasm, cpu."],
+    [['train', '--backend', 'gpu'], "argument 'gpu' is invalid. Allowed choices are auto, native, tensorflow, wasm, cpu."],
     [['train', '--data', 'dir'], 'error: --data dir needs --data-dir <dir>'],
     [['train', '--normalize', 'symmetric'], "error: Bernoulli (BCE) reconstruction needs targets in [0, 1], but --normalize symmetric is in [-1, 1]"],
     [['train', '--resume', '/nonexistent/run'], 'error: --resume /nonexistent/run: no config.json there'],
@@ -134,18 +135,38 @@ describe('vae train: a short run on the embedded digits', () => {
     expect(conflicting.stderr).toContain("--lr 0.01 differs from the resumed run's 0.001");
   });
 
-  it('Ctrl-C saves a checkpoint mid-epoch and exits 130; resuming ends exactly where an uninterrupted run does', async () => {
-    const args = ['train', ...QUICK, '--epochs', '3', '--sample-every', '3'];
-    const straight = await runCli([...args, '--out', join(work, 'straight')]);
+  const native = isNativeAvailable();
+  it.each([
+    ['wasm', true],
+    [native ? 'native' : `native (skipped: ${nativeLoadError()})`, native],
+  ])('Ctrl-C saves a checkpoint mid-epoch and exits 130; resuming ends exactly where an uninterrupted run does (%s)', async (label, runIt) => {
+    if (!runIt) return;
+    const backend = label === 'wasm' ? 'wasm' : 'native';
+    // Native trains ~10× faster: more images, so the Ctrl-C surely lands inside epoch 2.
+    const quick = backend === 'wasm' ? QUICK : ['--data', 'embedded', '--train-size', '9000', '--test-size', '500', '--backend', 'native'];
+    const args = ['train', ...quick, '--epochs', '3', '--sample-every', '3'];
+    const straight = await runCli([...args, '--out', join(work, `straight-${backend}`)]);
     expect(straight.code).toBe(0);
+    expect(straight.stderr).toContain(`backend: ${backend}`);
 
-    const out = join(work, 'interrupted');
+    const out = join(work, `interrupted-${backend}`);
     let sent = false;
     const stopped = await runCli([...args, '--out', out], {
       onStdout: (text, child) => {
         if (!sent && text.includes('Epoch [1/3]')) {
           sent = true;
-          setTimeout(() => child.kill('SIGINT'), 300); // well inside epoch 2
+          // Once epoch 1's checkpoint is on disk, epoch 2 is under way: interrupt it a little later
+          // (wasm: ~1.5 s per epoch here; native: ~0.5 s).
+          const statePath = join(out, 'checkpoint', 'state.json');
+          const poll = setInterval(() => {
+            readFile(statePath, 'utf8')
+              .then((json) => {
+                if ((JSON.parse(json) as { epoch: number }).epoch !== 1) return;
+                clearInterval(poll);
+                setTimeout(() => child.kill('SIGINT'), backend === 'wasm' ? 300 : 100);
+              })
+              .catch(() => {}); // not written yet
+          }, 10);
         }
       },
     });
@@ -158,7 +179,7 @@ describe('vae train: a short run on the embedded digits', () => {
 
     const resumed = await runCli(['train', '--resume', out]);
     expect(resumed.code).toBe(0);
-    const a = await readJsonLines(join(work, 'straight', 'metrics.jsonl'));
+    const a = await readJsonLines(join(work, `straight-${backend}`, 'metrics.jsonl'));
     const b = await readJsonLines(join(out, 'metrics.jsonl'));
     // Weights end bit-identical, so the test figures are equal; the interrupted epoch's train loss
     // was summed in two parts (float32 on the backend), so it may differ in the last bits.

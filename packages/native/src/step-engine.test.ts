@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import type { MnistSplit } from '@vae/data';
+import { embeddedMnist } from '@vae/data/node';
+import { Vae } from '@vae/model';
+import { memoryCheckpointStore, train } from '@vae/train';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isNativeAvailable, nativeLoadError } from './index.js';
+import { nativeStepEngine } from './step-engine.js';
+
+const available = isNativeAvailable();
+const title = available ? 'nativeStepEngine in train()' : `nativeStepEngine in train(): skipped, the addon is unavailable (${nativeLoadError()})`;
+
+function head(split: MnistSplit, count: number): MnistSplit {
+  const pixels = split.rows * split.cols;
+  return { ...split, count, images: split.images.subarray(0, count * pixels), labels: split.labels.subarray(0, count) };
+}
+
+const weightsOf = (vae: Vae) => vae.namedVariables().map(({ variable }) => Array.from(variable.dataSync()));
+
+describe.skipIf(!available)(title, () => {
+  let data: { train: MnistSplit; test: MnistSplit };
+  beforeAll(async () => {
+    await tf.setBackend('wasm'); // the backend the CLI evaluates on beside the native engine
+    const digits = await embeddedMnist();
+    data = { train: head(digits.train, 1024), test: head(digits.test, 200) };
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('trains the reference model on real digits like the tfjs engine does (same noise, float32 rounding apart)', async () => {
+    const viaTfjs = new Vae({}, { seed: 5 });
+    const viaNative = new Vae({}, { seed: 5 });
+    const a = await train({ model: viaTfjs, data, epochs: 2, seed: 5 });
+    const b = await train({ model: viaNative, data, epochs: 2, seed: 5, engine: nativeStepEngine() });
+    expect(b.metrics[1]!.testLoss).toBeLessThan(b.metrics[0]!.testLoss);
+    for (const [ma, mb] of a.metrics.map((m, i) => [m, b.metrics[i]!] as const)) {
+      expect(mb.trainLoss).not.toBe(ma.trainLoss); // really two engines: their float32 sums differ
+      expect(Math.abs(mb.trainLoss - ma.trainLoss) / ma.trainLoss).toBeLessThan(2e-3);
+      expect(Math.abs(mb.testLoss - ma.testLoss) / ma.testLoss).toBeLessThan(5e-3);
+    }
+    viaTfjs.dispose();
+    viaNative.dispose();
+  });
+
+  it('keeps the tensor count flat and resumes exactly from its own checkpoint', async () => {
+    const straight = new Vae({}, { seed: 2 });
+    const counts: number[] = [];
+    const a = await train({ model: straight, data, epochs: 3, seed: 2, engine: nativeStepEngine(), onEpoch: () => void counts.push(tf.memory().numTensors) });
+    expect(counts[2]).toBe(counts[0]);
+
+    const store = memoryCheckpointStore();
+    const controller = new AbortController();
+    const first = new Vae({}, { seed: 2 });
+    await train({
+      model: first,
+      data,
+      epochs: 3,
+      seed: 2,
+      engine: nativeStepEngine(),
+      checkpoint: store,
+      signal: controller.signal,
+      yieldIntervalMs: 0,
+      onBatch: (e) => {
+        if (e.epoch === 2 && e.batch === 7) controller.abort(); // mid-epoch, like Ctrl-C
+      },
+    });
+    first.dispose();
+    const second = new Vae({}, { seed: 99 });
+    const b = await train({ model: second, data, epochs: 3, seed: 2, engine: nativeStepEngine(), resume: await store.load() });
+    expect(weightsOf(second)).toEqual(weightsOf(straight));
+    expect(b.metrics.map((m) => m.testLoss)).toEqual(a.metrics.map((m) => m.testLoss));
+    straight.dispose();
+    second.dispose();
+  });
+
+  it('writes checkpoints the tfjs engine resumes, and resumes the tfjs engine’s', async () => {
+    for (const [firstEngine, secondEngine] of [
+      [nativeStepEngine(), undefined],
+      [undefined, nativeStepEngine()],
+    ] as const) {
+      const store = memoryCheckpointStore();
+      const first = new Vae({}, { seed: 4 });
+      const one = await train({ model: first, data, epochs: 1, seed: 4, engine: firstEngine, checkpoint: store });
+      first.dispose();
+      const second = new Vae({}, { seed: 8 });
+      const two = await train({ model: second, data, epochs: 2, seed: 4, engine: secondEngine, resume: await store.load() });
+      expect(two.metrics[0]).toEqual(one.metrics[0]);
+      // Adam's moments came across: a fresh optimizer would jump; the loss keeps falling smoothly.
+      expect(two.metrics[1]!.testLoss).toBeLessThan(one.metrics[0]!.testLoss);
+      expect(two.metrics[1]!.trainLoss).toBeLessThan(one.metrics[0]!.trainLoss);
+      second.dispose();
+    }
+  });
+});
