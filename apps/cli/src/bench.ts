@@ -27,7 +27,10 @@ interface BenchResult {
   batchSize: number;
   steps: number;
   samples: number;
+  /** Median over `repeats` timed runs. */
   samplesPerSecond: number;
+  bestSamplesPerSecond: number;
+  repeats: number;
   msPerStep: number;
   peakRssMB: number;
   tensorsBefore: number;
@@ -45,7 +48,7 @@ function head(split: MnistSplit, n: number): MnistSplit {
 }
 
 /** One configuration, in this process: prints one JSON line. */
-async function child(backend: BackendChoice, batchSize: number, samples: number, fullEpoch: boolean): Promise<void> {
+async function child(backend: BackendChoice, batchSize: number, samples: number, fullEpoch: boolean, repeats: number): Promise<void> {
   const selected = await selectBackend(backend);
   const hasShared = existsSync(join(SHARED_MNIST, 'train-images-idx3-ubyte.gz'));
   const data = await loadMnist({ source: hasShared ? 'dir' : 'embedded', dataDir: hasShared ? SHARED_MNIST : undefined, log: () => {} });
@@ -54,24 +57,35 @@ async function child(backend: BackendChoice, batchSize: number, samples: number,
 
   const warmup = new Vae({}, { seed: 1 });
   const engine = selected.engine;
-  await train({ model: warmup, data: { train: head(data.train, batchSize * 5), test }, epochs: 1, batchSize, engine, ...quiet });
+  // Warm-up: at least 2 steps and about 2,000 images (wasm compiles, caches fill).
+  await train({ model: warmup, data: { train: head(data.train, batchSize * Math.max(2, Math.ceil(2048 / batchSize))), test }, epochs: 1, batchSize, engine, ...quiet });
   warmup.dispose();
 
   const trainSplit = fullEpoch ? data.train : head(data.train, samples);
-  const model = new Vae({}, { seed: 0 });
-  const tensorsBefore = tf.memory().numTensors;
-  const { metrics } = await train({ model, data: { train: trainSplit, test }, epochs: 1, batchSize, engine, ...quiet });
-  const tensorsAfter = tf.memory().numTensors;
-  model.dispose();
-  const m = metrics[0]!;
+  // This machine's speed drifts with its neighbours: time `repeats` runs, report the median (and best).
+  const rates: number[] = [];
+  let tensorsBefore = 0;
+  let tensorsAfter = 0;
+  for (let r = 0; r < repeats; r++) {
+    const model = new Vae({}, { seed: 0 });
+    tensorsBefore = tf.memory().numTensors;
+    const { metrics } = await train({ model, data: { train: trainSplit, test }, epochs: 1, batchSize, engine, ...quiet });
+    tensorsAfter = tf.memory().numTensors;
+    model.dispose();
+    rates.push(metrics[0]!.samplesPerSecond);
+  }
+  rates.sort((a, b) => a - b);
+  const median = rates[Math.floor(rates.length / 2)]!;
   const steps = Math.ceil(trainSplit.count / batchSize);
   const result: BenchResult = {
     backend: selected.name,
     batchSize,
     steps,
     samples: trainSplit.count,
-    samplesPerSecond: m.samplesPerSecond,
-    msPerStep: (1000 * m.seconds) / steps,
+    samplesPerSecond: median,
+    bestSamplesPerSecond: rates.at(-1)!,
+    repeats,
+    msPerStep: (1000 * trainSplit.count) / median / steps,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     tensorsBefore,
     tensorsAfter,
@@ -103,35 +117,37 @@ async function main(): Promise<void> {
     .addOption(new Option('--backends <list>', `comma-separated, from ${BACKEND_CHOICES.filter((b) => b !== 'auto').join(', ')}`).default('native,wasm,cpu'))
     .addOption(new Option('--batch-sizes <list>', 'comma-separated').default('64,256,1024'))
     .addOption(new Option('--samples <n>', 'images trained per wasm/tensorflow measurement (cpu: a tenth)').default('25600'))
+    .addOption(new Option('--repeats <n>', 'timed runs per configuration; the median is reported (cpu: 1)').default('3'))
     .addOption(new Option('--full-epoch <backend>', 'also time one full 60,000-image epoch at batch 64 on this backend'))
     .addOption(new Option('--out <file>', 'JSON result (default bench-results/bench-<timestamp>.json at the repository root)'))
     .addOption(new Option('--child').hideHelp())
     .allowExcessArguments(true);
   program.parse();
-  const opts = program.opts<{ backends: string; batchSizes: string; samples: string; fullEpoch?: string; out?: string; child?: boolean }>();
+  const opts = program.opts<{ backends: string; batchSizes: string; samples: string; repeats: string; fullEpoch?: string; out?: string; child?: boolean }>();
   if (opts.child) {
-    const [backend, batch, samples, full] = program.args;
-    await child(backend as BackendChoice, Number(batch), Number(samples), full === 'full');
+    const [backend, batch, samples, full, repeats] = program.args;
+    await child(backend as BackendChoice, Number(batch), Number(samples), full === 'full', Number(repeats));
     return;
   }
   const results: BenchResult[] = [];
-  const configs: [string, number, number, boolean][] = [];
+  const configs: [string, number, number, boolean, number][] = [];
+  const repeats = Number(opts.repeats);
   for (const backend of list(opts.backends)) {
     if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) throw new Error(`--backends: unknown backend ${backend}`);
     for (const batch of list(opts.batchSizes).map(Number)) {
       const samples = backend === 'cpu' ? Math.ceil(Number(opts.samples) / 10) : Number(opts.samples);
-      configs.push([backend, batch, Math.max(samples, batch * 5), false]);
+      configs.push([backend, batch, Math.max(samples, batch * 5), false, backend === 'cpu' ? 1 : repeats]);
     }
   }
-  if (opts.fullEpoch) configs.push([opts.fullEpoch, 64, 60_000, true]);
+  if (opts.fullEpoch) configs.push([opts.fullEpoch, 64, 60_000, true, 1]);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`vae-ts bench: ${cpus().length} × ${cpu}, Node ${process.version}, ${new Date().toISOString()}`);
-  console.log('backend     batch  images   samples/s  ms/step  peak RSS  tensors before→after');
-  for (const [backend, batch, samples, full] of configs) {
-    const r = await runChild([backend, String(batch), String(samples), full ? 'full' : 'part']);
+  console.log('backend     batch  images   samples/s (median, best)  ms/step  peak RSS  tensors before→after');
+  for (const [backend, batch, samples, full, times] of configs) {
+    const r = await runChild([backend, String(batch), String(samples), full ? 'full' : 'part', String(times)]);
     results.push(r);
     console.log(
-      `${r.backend.padEnd(10)} ${String(r.batchSize).padStart(6)} ${formatCount(r.samples).padStart(7)} ${formatCount(r.samplesPerSecond).padStart(11)} ` +
+      `${r.backend.padEnd(10)} ${String(r.batchSize).padStart(6)} ${formatCount(r.samples).padStart(7)} ${formatCount(r.samplesPerSecond).padStart(11)} ${formatCount(r.bestSamplesPerSecond).padStart(8)}${`×${r.repeats}`.padStart(8)} ` +
         `${r.msPerStep.toFixed(2).padStart(8)} ${`${formatCount(r.peakRssMB)} MB`.padStart(9)}  ${r.tensorsBefore}→${r.tensorsAfter}${full ? '  (full epoch)' : ''}`,
     );
   }
