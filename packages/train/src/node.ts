@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@vae/model/node';
 import type { CheckpointStore } from './checkpoint.js';
 
 export * from './index.js';
@@ -13,21 +13,11 @@ export const CHECKPOINT_FILE = 'checkpoint.bin';
  * checkpoint intact.
  */
 export function fileCheckpointStore(dir: string): CheckpointStore {
-  const writeAtomic = async (path: string, data: Uint8Array | string) => {
-    const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    try {
-      await writeFile(tmp, data);
-      await rename(tmp, path);
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw error;
-    }
-  };
   return {
     async save(bytes, state) {
       await mkdir(dir, { recursive: true });
-      await writeAtomic(join(dir, CHECKPOINT_FILE), bytes);
-      await writeAtomic(join(dir, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
+      await writeFileAtomic(join(dir, CHECKPOINT_FILE), bytes);
+      await writeFileAtomic(join(dir, 'state.json'), `${JSON.stringify(state, null, 2)}\n`);
     },
     async load() {
       try {
