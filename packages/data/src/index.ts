@@ -6,7 +6,7 @@ export { DataError } from './errors.js';
 export { parseIdx, encodeIdx, type IdxFile, type IdxKind } from './idx.js';
 export { makeDataset, type MnistSplit, type MnistData, type MnistSourceKind } from './dataset.js';
 export { MNIST_FILES, MNIST_FILE_ROLES, MNIST_MIRRORS, type MnistFileSpec, type MnistFileSet } from './mnist-files.js';
-export { normalizeInto, normalizationRange, isNormalization, NORMALIZATIONS, type Normalization } from './normalization.js';
+export { normalizeInto, normalizationTable, normalizationRange, isNormalization, NORMALIZATIONS, type Normalization } from './normalization.js';
 export { createRng, type Rng } from './rng.js';
 export { shuffledIndices } from './shuffle.js';
 export { batches, gatherBatchInto, type Batch, type BatchOptions } from './batches.js';

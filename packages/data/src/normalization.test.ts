@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isNormalization, normalizationRange, normalizeInto, NORMALIZATIONS, type Normalization } from './normalization.js';
+import { isNormalization, normalizationRange, normalizationTable, normalizeInto, NORMALIZATIONS, type Normalization } from './normalization.js';
 import { createRng } from './rng.js';
 
 const ALL_BYTES = Uint8Array.from({ length: 256 }, (_, v) => v);
@@ -80,5 +80,25 @@ describe('normalizationRange', () => {
     expect(normalizationRange('binary')).toEqual([0, 1]);
     expect(normalizationRange('dynamic-binary')).toEqual([0, 1]);
     expect(() => normalizationRange('x' as Normalization)).toThrow(/unknown normalization/);
+  });
+});
+
+describe('normalizationTable', () => {
+  it('is what normalizeInto writes for every pixel value of the deterministic modes', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, v) => v);
+    for (const mode of ['unit', 'symmetric', 'binary'] as const) {
+      const table = normalizationTable(mode);
+      expect(table).toBeInstanceOf(Float32Array);
+      expect(table!.length).toBe(256);
+      const expected = new Float32Array(256);
+      normalizeInto(all, expected, mode);
+      expect(Array.from(table!)).toEqual(Array.from(expected));
+      expect(normalizationTable(mode)).toBe(table); // shared, not rebuilt
+    }
+  });
+
+  it('is undefined for dynamic-binary and rejects unknown modes', () => {
+    expect(normalizationTable('dynamic-binary')).toBeUndefined();
+    expect(() => normalizationTable('gray' as Normalization)).toThrow(/normalizationTable: unknown normalization "gray"/);
   });
 });

@@ -38,6 +38,22 @@ const SYMMETRIC = /*#__PURE__*/ Float32Array.from({ length: 256 }, (_, v) => v /
 const BINARY = /*#__PURE__*/ Float32Array.from({ length: 256 }, (_, v) => (v / 255 > 0.5 ? 1 : 0));
 
 /**
+ * The 256-entry lookup table of a deterministic normalization (`table[v]` = the model input for
+ * pixel value v, exactly what `normalizeInto` writes), or undefined for `dynamic-binary`, which
+ * samples. Shared, not copied: do not modify it. For engines that normalize pixels themselves.
+ */
+export function normalizationTable(mode: Normalization): Float32Array | undefined {
+  if (!isNormalization(mode)) {
+    throw new RangeError(`normalizationTable: unknown normalization ${JSON.stringify(mode)}; expected one of ${NORMALIZATIONS.join(', ')}`);
+  }
+  return tableOf(mode);
+}
+
+function tableOf(mode: Normalization): Float32Array | undefined {
+  return mode === 'unit' ? UNIT : mode === 'symmetric' ? SYMMETRIC : mode === 'binary' ? BINARY : undefined;
+}
+
+/**
  * Writes `normalize(src[i])` into `dst[i]` for every i. `rng` is required for `dynamic-binary`
  * (one `rng.next()` per pixel, in order, so a seed reproduces the samples) and unused otherwise.
  */
@@ -51,7 +67,7 @@ export function normalizeInto(src: Uint8Array, dst: Float32Array, mode: Normaliz
     for (let i = 0; i < src.length; i++) dst[i] = rng.next() * 255 < src[i]! ? 1 : 0;
     return;
   }
-  const table = mode === 'unit' ? UNIT : mode === 'symmetric' ? SYMMETRIC : mode === 'binary' ? BINARY : undefined;
+  const table = tableOf(mode);
   if (!table) throw new RangeError(`normalizeInto: unknown normalization ${JSON.stringify(mode)}; expected one of ${NORMALIZATIONS.join(', ')}`);
   for (let i = 0; i < src.length; i++) dst[i] = table[src[i]!]!;
 }

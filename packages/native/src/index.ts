@@ -108,6 +108,7 @@ export interface NativeTrainerInit {
 
 export interface NativeTrainerHandle {
   step(x: Float32Array, n: number, eps: Float32Array): number;
+  stepRows(images: Uint8Array, rowLength: number, indices: Uint32Array, start: number, n: number, table: Float32Array, eps: Float32Array): number;
   gradients(x: Float32Array, n: number, eps: Float32Array): { loss: number; gradients: Float32Array[] };
   evaluate(x: Float32Array, n: number, eps: Float32Array): NativeEvaluation;
   getWeights(): Float32Array[];
@@ -344,6 +345,33 @@ export class NativeVaeTrainer {
   step(x: Float32Array, n: number, eps: Float32Array): number {
     this.checkBatch('step', x, n, eps);
     return this.live().step(x, n, eps);
+  }
+
+  /**
+   * `step` on rows the trainer gathers itself: row i of the batch is image `indices[start + i]` of
+   * `images` (`[count, rowLength]` bytes, e.g. an MNIST split's pixels), each pixel v becoming
+   * `table[v]` (a 256-entry lookup table, e.g. `normalizationTable` of `@vae/data`). The trainer's
+   * threads gather straight into its own input buffer, so nothing is copied through JS; the result
+   * (loss and weights) is bit-identical to `step` on the same rows. rowLength must equal inputDim.
+   */
+  stepRows(images: Uint8Array, rowLength: number, indices: Uint32Array, start: number, n: number, table: Float32Array, eps: Float32Array): number {
+    const who = `${WHO}.stepRows`;
+    const { inputDim, latentDim } = this.config;
+    if (!(images instanceof Uint8Array)) throw new TypeError(`${who}: images: expected a Uint8Array`);
+    if (rowLength !== inputDim) throw new RangeError(`${who}: rowLength: is ${JSON.stringify(rowLength)}, expected inputDim = ${inputDim}`);
+    if (!(indices instanceof Uint32Array)) throw new TypeError(`${who}: indices: expected a Uint32Array`);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new RangeError(`${who}: n: expected a positive integer, got ${JSON.stringify(n)}`);
+    if (typeof start !== 'number' || !Number.isInteger(start) || start < 0 || start + n > indices.length) {
+      throw new RangeError(`${who}: start: expected an integer with 0 <= start and start + n <= indices.length = ${indices.length} (n = ${n}), got ${JSON.stringify(start)}`);
+    }
+    if (!(table instanceof Float32Array)) throw new TypeError(`${who}: table: expected a Float32Array`);
+    if (table.length !== 256) throw new RangeError(`${who}: table: has ${table.length} values, expected 256 (one per pixel value)`);
+    if (!(eps instanceof Float32Array)) throw new TypeError(`${who}: eps: expected a Float32Array`);
+    if (eps.length !== n * latentDim) {
+      throw new RangeError(`${who}: eps: has ${eps.length} values, expected n × latentDim = ${n} × ${latentDim} = ${n * latentDim}`);
+    }
+    // The addon checks every index against images.length / rowLength (it must, to stay memory-safe).
+    return this.live().stepRows(images, rowLength, indices, start, n, table, eps);
   }
 
   /** The summed loss and its gradients dL/dθ in `namedVariables()` order; changes nothing. */

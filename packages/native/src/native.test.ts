@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { createRng, gatherBatchInto, normalizationTable, shuffledIndices, type MnistSplit } from '@vae/data';
 import { elbo, elboGrad, type ElboOptions } from '@vae/loss';
 import { DEFAULT_VAE_CONFIG, Vae, disposeForwardPass, type VaeConfig } from '@vae/model';
 import { describe, expect, it } from 'vitest';
@@ -360,6 +361,100 @@ describe.skipIf(!available)(title, () => {
       optimizer.dispose();
       vae.dispose();
     }
+  });
+
+  it('stepRows gathers and normalizes rows itself, bit-identically to step on the gathered rows', () => {
+    for (const [config, ns, modes] of [
+      // 330 ≥ 320 rows: 'auto' switches from split to data for that batch; 1 and 3 rows: fewer than some thread counts.
+      [ODD, [8, 3, 50, 1, 330, 2, 8], MODES],
+      [REFERENCE, [256, 256, 100], [{ threads: 1 }, { threads: 2 }]],
+    ] as const) {
+      const count = 400;
+      const split: MnistSplit = {
+        images: Uint8Array.from({ length: count * config.inputDim }, (_, i) => (i * 2654435761) >>> 24),
+        labels: new Uint8Array(count),
+        count,
+        rows: 1,
+        cols: config.inputDim,
+      };
+      const order = shuffledIndices(count, createRng(7));
+      const names = nativeWeightNames(config);
+      for (const mode of modes) {
+        for (const normalization of ['unit', 'symmetric', 'binary'] as const) {
+          const vae = new Vae(config, { seed: 13 });
+          const a = new NativeVaeTrainer({ config, weights: weightsOf(vae), ...mode });
+          const b = new NativeVaeTrainer({ config, weights: weightsOf(vae), ...mode });
+          const table = normalizationTable(normalization)!;
+          const buffer = new Float32Array(count * config.inputDim);
+          let start = 0;
+          ns.forEach((n, s) => {
+            start = Math.min(start, count - n);
+            const eps = batch(config, n, 500 + s).eps;
+            const x = gatherBatchInto(split, order, start, start + n, normalization, buffer);
+            const expected = a.step(x, n, eps);
+            expect(b.stepRows(split.images, config.inputDim, order, start, n, table, eps), `${JSON.stringify(mode)} ${normalization} n=${n}`).toBe(expected);
+            start += n;
+          });
+          expectBitIdentical(b.getWeights(), a.getWeights(), names, `weights ${JSON.stringify(mode)} ${normalization}`);
+          expectBitIdentical(b.getAdamState().v, a.getAdamState().v, names, `v ${JSON.stringify(mode)} ${normalization}`);
+          a.dispose();
+          b.dispose();
+          vae.dispose();
+        }
+      }
+    }
+  });
+
+  it('stepRows rejects bad rows, indices, tables and noise with errors that name the field, changing nothing', () => {
+    const vae = new Vae(SMALL, { seed: 1 });
+    const weights = weightsOf(vae);
+    const trainer = new NativeVaeTrainer({ config: SMALL, weights, threads: 2 });
+    const images = new Uint8Array(10 * 12 + 5); // 10 whole rows (and a few stray bytes)
+    const indices = Uint32Array.from([0, 9, 3, 10]);
+    const table = normalizationTable('unit')!;
+    const eps = new Float32Array(3 * 3);
+    const call = (o: { images?: unknown; rowLength?: unknown; indices?: unknown; start?: unknown; n?: unknown; table?: unknown; eps?: unknown }) => () =>
+      trainer.stepRows(
+        (o.images ?? images) as Uint8Array,
+        (o.rowLength ?? 12) as number,
+        (o.indices ?? indices) as Uint32Array,
+        (o.start ?? 0) as number,
+        (o.n ?? 3) as number,
+        (o.table ?? table) as Float32Array,
+        (o.eps ?? eps) as Float32Array,
+      );
+    expect(call({ images: new Float32Array(120) })).toThrow(/stepRows: images: expected a Uint8Array/);
+    expect(call({ rowLength: 784 })).toThrow(/stepRows: rowLength: is 784, expected inputDim = 12/);
+    expect(call({ indices: Array.from(indices) })).toThrow(/stepRows: indices: expected a Uint32Array/);
+    expect(call({ n: 0 })).toThrow(/stepRows: n: expected a positive integer/);
+    expect(call({ start: 2 })).toThrow(/stepRows: start: .*start \+ n <= indices\.length = 4 \(n = 3\), got 2/);
+    expect(call({ start: -1 })).toThrow(/stepRows: start/);
+    expect(call({ start: 1 })).toThrow(/stepRows: indices\[3\]: is 10, out of range for images of 10 rows/);
+    expect(call({ table: table.subarray(1) })).toThrow(/stepRows: table: has 255 values, expected 256/);
+    expect(call({ table: new Float64Array(256) })).toThrow(/stepRows: table: expected a Float32Array/);
+    expect(call({ eps: eps.subarray(1) })).toThrow(/stepRows: eps: has 8 values, expected n × latentDim = 3 × 3 = 9/);
+    expectBitIdentical(trainer.getWeights(), weights, nativeWeightNames(SMALL), 'weights after rejected calls');
+    expect(trainer.getAdamState().iterations).toBe(0);
+    expect(Number.isFinite(call({})())).toBe(true);
+    trainer.dispose();
+    expect(call({})).toThrow(/after dispose/);
+
+    // The raw addon checks what memory safety needs.
+    const raw = new (loadNative()!.Trainer)({
+      inputDim: 12, encoderHidden: [9, 7], latentDim: 3, decoderHidden: [5, 8],
+      learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, beta: 1,
+      reconstruction: 'bernoulli', gaussianLo: 0, gaussianHi: 1, gaussianSigma: 1, gaussianIncludeConstant: false,
+      threads: 2, parallel: 'data', weights,
+    });
+    expect(() => raw.stepRows(images, 12, indices, 1, 3, table, eps)).toThrow(/indices\[3\]: is 10, out of range/);
+    expect(() => raw.stepRows(images, 12, indices, 2, 3, table, eps)).toThrow(/beyond indices\.length = 4/);
+    expect(() => raw.stepRows(images, 11, indices, 0, 3, table, eps)).toThrow(/rowLength: is 11, expected inputDim = 12/);
+    expect(() => raw.stepRows(images, 12, indices, 0, 3, table.subarray(8), eps)).toThrow(/table: has 248 values, expected 256/);
+    expect(() => raw.stepRows(new Int8Array(120) as unknown as Uint8Array, 12, indices, 0, 3, table, eps)).toThrow(/images: expected a Uint8Array/);
+    expect(() => raw.stepRows(images, 12, new Int32Array(4) as unknown as Uint32Array, 0, 3, table, eps)).toThrow(/indices: expected a Uint32Array/);
+    expect(() => (raw.stepRows as (...a: unknown[]) => number)(images, 12, indices)).toThrow(/expected \(images, rowLength/);
+    raw.dispose();
+    vae.dispose();
   });
 
   it('resumes bit-identically from getWeights() + getAdamState(), and is deterministic', () => {

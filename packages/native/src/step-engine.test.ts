@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { MnistSplit } from '@vae/data';
 import { embeddedMnist } from '@vae/data/node';
 import { Vae } from '@vae/model';
-import { memoryCheckpointStore, train } from '@vae/train';
+import { memoryCheckpointStore, train, type StepEngineFactory } from '@vae/train';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNativeAvailable, nativeLoadError } from './index.js';
 import { nativeStepEngine } from './step-engine.js';
@@ -42,6 +42,52 @@ describe.skipIf(!available)(title, () => {
     }
     viaTfjs.dispose();
     viaNative.dispose();
+  });
+
+  it('gathers the rows itself (stepRows) with bit-identical results to train() gathering them, and leaves dynamic-binary to train()', async () => {
+    // The same engine without stepRows: train() gathers every batch and calls step.
+    const hidden = (factory: StepEngineFactory): StepEngineFactory => (context) => {
+      const engine = factory(context);
+      return { ...engine, stepRows: undefined };
+    };
+    const calls = { stepRows: 0, taken: 0, step: 0 };
+    const counted = (factory: StepEngineFactory): StepEngineFactory => (context) => {
+      const engine = factory(context);
+      return {
+        ...engine,
+        step: (x, n, seed) => {
+          calls.step++;
+          engine.step(x, n, seed);
+        },
+        stepRows: (...args) => {
+          calls.stepRows++;
+          const taken = engine.stepRows!(...args);
+          if (taken) calls.taken++;
+          return taken;
+        },
+      };
+    };
+    const small = { train: head(data.train, 300), test: data.test }; // 300 = 2·128 + a partial batch of 44
+    for (const [normalization, threads, reconstruction] of [
+      ['unit', 2, 'bernoulli'],
+      ['binary', 1, 'bernoulli'],
+      ['symmetric', 2, 'gaussian'],
+      ['dynamic-binary', 2, 'bernoulli'],
+    ] as const) {
+      const settings = { data: small, epochs: 2, seed: 3, batchSize: 128, normalization, reconstruction };
+      const viaStep = new Vae({}, { seed: 3 });
+      const viaRows = new Vae({}, { seed: 3 });
+      const a = await train({ ...settings, model: viaStep, engine: hidden(nativeStepEngine({ threads })) });
+      calls.stepRows = calls.taken = calls.step = 0;
+      const b = await train({ ...settings, model: viaRows, engine: counted(nativeStepEngine({ threads })) });
+      expect(calls.stepRows).toBe(6);
+      expect([calls.taken, calls.step]).toEqual(normalization === 'dynamic-binary' ? [0, 6] : [6, 0]);
+      const strip = (m: (typeof a.metrics)[number]) => ({ ...m, seconds: 0, samplesPerSecond: 0, evalSeconds: 0 });
+      expect(b.metrics.map(strip), normalization).toEqual(a.metrics.map(strip));
+      expect(weightsOf(viaRows), normalization).toEqual(weightsOf(viaStep));
+      viaStep.dispose();
+      viaRows.dispose();
+    }
   });
 
   it('keeps the tensor count flat and resumes exactly from its own checkpoint', async () => {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { normalizationTable } from '@vae/data';
 import type { StepEngine, StepEngineFactory } from '@vae/train';
 import { NativeVaeTrainer, type NativeParallel } from './index.js';
 
@@ -33,14 +34,25 @@ export function nativeStepEngine(options: NativeStepEngineOptions = {}): StepEng
     });
     const { inputDim, latentDim } = model.config;
     let lossSum = 0;
+    const noise = (n: number, noiseSeed: number) => {
+      const t = tf.randomNormal([n, latentDim], 0, 1, 'float32', noiseSeed);
+      const eps = t.dataSync() as Float32Array;
+      t.dispose();
+      return eps;
+    };
     const copyModelIn = () => trainer.setWeights(variables.map(({ variable }) => variable.dataSync() as Float32Array));
     return {
       name: `native (OpenBLAS, ${trainer.threads} thread${trainer.threads === 1 ? '' : 's'}, ${trainer.parallel})`,
       step(x, n, noiseSeed) {
-        const noise = tf.randomNormal([n, latentDim], 0, 1, 'float32', noiseSeed);
-        const eps = noise.dataSync() as Float32Array;
-        noise.dispose();
-        lossSum += trainer.step(x.subarray(0, n * inputDim), n, eps);
+        lossSum += trainer.step(x.subarray(0, n * inputDim), n, noise(n, noiseSeed));
+      },
+      // The addon's threads gather and normalize the rows straight into its input buffer.
+      stepRows(split, order, start, end, normalization, noiseSeed) {
+        const table = normalizationTable(normalization);
+        if (!table) return false; // dynamic-binary: train() draws the samples
+        const n = end - start;
+        lossSum += trainer.stepRows(split.images, split.rows * split.cols, order, start, n, table, noise(n, noiseSeed));
+        return true;
       },
       readLossSum: () => lossSum,
       resetLoss() {

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { MnistSplit, Normalization } from '@vae/data';
 import type { ElboOptions } from '@vae/loss';
 import type { Vae } from '@vae/model';
 
@@ -30,6 +31,15 @@ export interface StepEngine {
   readonly name: string;
   /** One Adam step on the batch `x` (`[n, inputDim]` row-major; the caller reuses the buffer after the call). */
   step(x: Float32Array, n: number, noiseSeed: number): void;
+  /**
+   * Optional: one Adam step on the rows `order[start..end)` of `split`, normalized with
+   * `normalization`, which the engine gathers itself (e.g. a native engine, straight into its own
+   * input buffer). Must do exactly what `step` does on `gatherBatchInto(split, order, start, end,
+   * normalization, …)` with the same `noiseSeed`, and return true; or return false, having done
+   * nothing, when it cannot handle this normalization (e.g. `dynamic-binary`, whose samples
+   * `train` draws), and `train` then gathers the batch and calls `step`.
+   */
+  stepRows?(split: MnistSplit, order: Uint32Array, start: number, end: number, normalization: Normalization, noiseSeed: number): boolean;
   /** The loss summed over the images of every step since the last `resetLoss` (may wait for the device). */
   readLossSum(): number;
   resetLoss(): void;

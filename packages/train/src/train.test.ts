@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { gatherBatchInto } from '@vae/data';
 import { Vae } from '@vae/model';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeCheckpoint, memoryCheckpointStore } from './checkpoint.js';
 import { TrainConfigError, TrainingDivergedError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import { head, realDigits, tinySplit } from './test-data.js';
+import type { StepEngineFactory } from './step-engine.js';
+import { tfjsStepEngine } from './tfjs-engine.js';
 import { train } from './train.js';
 
 const tinyModel = { inputDim: 16, encoderHidden: [12], latentDim: 2, decoderHidden: [12] };
@@ -76,6 +79,44 @@ describe('train', () => {
     expect(b.metrics.map((m) => m.trainLoss)).toEqual(a.metrics.map((m) => m.trainLoss));
     straight.dispose();
     second.dispose();
+  });
+
+  it("uses an engine's stepRows when it takes the batch, and gathers + steps when it declines", async () => {
+    const log: string[] = [];
+    // tfjs' engine plus a stepRows that gathers itself and declines 'binary'.
+    const withRows: StepEngineFactory = (context) => {
+      const engine = tfjsStepEngine(context);
+      const own = new Float32Array(16 * 16);
+      return {
+        ...engine,
+        step(x, n, seed) {
+          log.push(`step ${n}`);
+          engine.step(x, n, seed);
+        },
+        stepRows(split, order, start, end, normalization, seed) {
+          log.push(`rows ${start}..${end} ${normalization}`);
+          if (normalization === 'binary') return false;
+          engine.step(gatherBatchInto(split, order, start, end, normalization, own), end - start, seed);
+          return true;
+        },
+      };
+    };
+    for (const normalization of ['unit', 'binary'] as const) {
+      const plain = new Vae(tinyModel, { seed: 4 });
+      const viaRows = new Vae(tinyModel, { seed: 4 });
+      const a = await train({ model: plain, data: tinyData, epochs: 1, batchSize: 16, seed: 4, normalization });
+      log.length = 0;
+      const b = await train({ model: viaRows, data: tinyData, epochs: 1, batchSize: 16, seed: 4, normalization, engine: withRows });
+      const expected = [0, 16, 32, 48, 64, 80, 96].flatMap((start) => {
+        const end = Math.min(start + 16, 100);
+        return normalization === 'binary' ? [`rows ${start}..${end} binary`, `step ${end - start}`] : [`rows ${start}..${end} unit`];
+      });
+      expect(log).toEqual(expected);
+      expect(b.metrics.map((m) => [m.trainLoss, m.testLoss])).toEqual(a.metrics.map((m) => [m.trainLoss, m.testLoss]));
+      expect(weightsOf(viaRows)).toEqual(weightsOf(plain));
+      plain.dispose();
+      viaRows.dispose();
+    }
   });
 
   it('an abort mid-epoch saves a checkpoint that resumes to the same result (Ctrl-C)', async () => {

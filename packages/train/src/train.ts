@@ -166,7 +166,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
 
   const batchesPerEpoch = Math.ceil(trainSplit.count / batchSize);
-  const buffer = new Float32Array(batchSize * pixels);
+  let buffer: Float32Array | undefined; // for the batches `engine.stepRows` does not take
   let completed = true;
   try {
     epochs: for (let epoch = state.epoch; epoch < epochs; epoch++) {
@@ -198,9 +198,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const start = batch * batchSize;
         const end = Math.min(start + batchSize, trainSplit.count);
         const n = end - start;
-        const binarizeRng = normalization === 'dynamic-binary' ? createRng(deriveSeed(seed, SeedStream.binarize, state.step)) : undefined;
-        const xs = gatherBatchInto(trainSplit, order, start, end, normalization, buffer, binarizeRng);
-        engine.step(xs, n, deriveSeed(seed, SeedStream.noise, state.step));
+        const noiseSeed = deriveSeed(seed, SeedStream.noise, state.step);
+        if (!engine.stepRows?.(trainSplit, order, start, end, normalization, noiseSeed)) {
+          const binarizeRng = normalization === 'dynamic-binary' ? createRng(deriveSeed(seed, SeedStream.binarize, state.step)) : undefined;
+          const xs = gatherBatchInto(trainSplit, order, start, end, normalization, (buffer ??= new Float32Array(batchSize * pixels)), binarizeRng);
+          engine.step(xs, n, noiseSeed);
+        }
         count += n;
         state.step++;
         state.batchInEpoch = batch + 1;

@@ -232,6 +232,52 @@ napi_value Step(napi_env env, napi_callback_info info) {
   });
 }
 
+/** A typed array's data and length, which must be of `type` (named `typeName` in the error). */
+void* typedData(napi_env env, napi_value v, napi_typedarray_type want, const char* typeName, size_t* length, const std::string& what) {
+  bool is = false;
+  CHECK_NAPI(napi_is_typedarray(env, v, &is));
+  napi_typedarray_type type;
+  void* data = nullptr;
+  if (is) CHECK_NAPI(napi_get_typedarray_info(env, v, &type, length, &data, nullptr, nullptr));
+  if (!is || type != want) throw JsError(what + ": expected a " + typeName);
+  return data;
+}
+
+// stepRows(images, rowLength, indices, start, n, table, eps): every index is checked here, since a
+// bad one would read outside `images`.
+napi_value StepRows(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    size_t argc = 7;
+    napi_value argv[7];
+    vae::Trainer& t = unwrap(env, info, &argc, argv);
+    if (argc < 7) throw JsError("expected (images, rowLength, indices, start, n, table, eps)");
+    const auto& o = t.options();
+    size_t imagesLength = 0, indicesLength = 0;
+    const auto* images = static_cast<const uint8_t*>(typedData(env, argv[0], napi_uint8_array, "Uint8Array", &imagesLength, "images"));
+    const int rowLength = toInt(env, argv[1], "rowLength", 1);
+    if (rowLength != o.inputDim)
+      throw JsError("rowLength: is " + std::to_string(rowLength) + ", expected inputDim = " + std::to_string(o.inputDim), true);
+    const auto* indices = static_cast<const uint32_t*>(typedData(env, argv[2], napi_uint32_array, "Uint32Array", &indicesLength, "indices"));
+    const int start = toInt(env, argv[3], "start", 0);
+    const int n = toInt(env, argv[4], "n", 1);
+    if (static_cast<size_t>(start) + n > indicesLength)
+      throw JsError("start + n: is " + std::to_string(start) + " + " + std::to_string(n) + ", beyond indices.length = " +
+                        std::to_string(indicesLength),
+                    true);
+    const float* table = float32Data(env, argv[5], 256, "table");
+    const float* eps = float32Data(env, argv[6], static_cast<size_t>(n) * o.latentDim, "eps");
+    const size_t rows = imagesLength / static_cast<size_t>(rowLength);
+    const uint32_t* batch = indices + start;
+    for (int i = 0; i < n; i++) {
+      if (batch[i] >= rows)
+        throw JsError("NativeVaeTrainer.stepRows: indices[" + std::to_string(start + i) + "]: is " + std::to_string(batch[i]) + ", out of range for images of " +
+                          std::to_string(rows) + " rows (images.length / rowLength)",
+                      true);
+    }
+    return number(env, t.stepRows(vae::Trainer::Rows{images, batch, table}, n, eps));
+  });
+}
+
 napi_value Gradients(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
     size_t argc = 3;
@@ -425,6 +471,7 @@ napi_value Info(napi_env env, napi_callback_info) {
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor methods[] = {
       {"step", nullptr, Step, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"stepRows", nullptr, StepRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gradients", nullptr, Gradients, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"evaluate", nullptr, Evaluate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getWeights", nullptr, GetWeights, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -76,6 +76,7 @@ struct Trainer::Job {
   const float* x;
   int n;
   const float* eps;
+  const Rows* rows;  // set by stepRows: x (= input_) is filled from these first
   Partial* partials;
   float oma1, oma2;  // 1 − β₁ᵗ, 1 − β₂ᵗ as tfjs computes them (float32)
 };
@@ -380,6 +381,20 @@ void dataEntry(void* ctx, int t, int T) {
 
 }  // namespace
 
+// stepRows: rows r0..r1 of the batch, gathered and normalized into job.x (the trainer's input_).
+void Trainer::gatherRows(const Job& job, int r0, int r1) {
+  const size_t D = static_cast<size_t>(opt_.inputDim);
+  const uint8_t* images = job.rows->images;
+  const uint32_t* indices = job.rows->indices;
+  const float* __restrict table = job.rows->table;
+  float* x = const_cast<float*>(job.x);
+  for (int r = r0; r < r1; r++) {
+    const uint8_t* __restrict src = images + static_cast<size_t>(indices[r]) * D;
+    float* __restrict dst = x + static_cast<size_t>(r) * D;
+    for (size_t j = 0; j < D; j++) dst[j] = table[src[j]];
+  }
+}
+
 // Every GEMM is cut into column blocks, one per thread; epilogues and Adam follow the same blocks, so
 // threads meet only once per layer. Backward cuts each layer's input width k: a thread owns rows
 // k0..k1 of W, computes those rows of dW and columns k0..k1 of dx (which read only its own rows of W),
@@ -392,6 +407,11 @@ void Trainer::runSplit(Job& job, int t, int T) {
   const bool train = job.mode != Mode::Evaluate;
   const bool adam = job.mode == Mode::Step;
   int c0, c1, k0, k1, r0, r1;
+  if (job.rows) {  // every thread reads every row below: gather a share each, then meet
+    rowBlock(n, t, T, r0, r1);
+    gatherRows(job, r0, r1);
+    bar.wait();
+  }
 
   const float* a = job.x;
   int lda = opt_.inputDim;
@@ -503,6 +523,7 @@ void Trainer::runData(Job& job, int t, int T) {
   int r0, r1;
   rowBlock(job.n, t, T, r0, r1);
   float* grad = grads_[t].data;
+  if (job.rows) gatherRows(job, r0, r1);  // the only rows of x this thread reads
   if (r1 > r0) {
     const float* a = job.x;
     int lda = opt_.inputDim;
@@ -595,12 +616,19 @@ void Trainer::runData(Job& job, int t, int T) {
   }
 }
 
-double Trainer::runJob(Mode mode, const float* x, int n, const float* eps, Evaluation* eval) {
+double Trainer::runJob(Mode mode, const float* x, int n, const float* eps, Evaluation* eval, const Rows* rows) {
   if (n < 1) throw std::invalid_argument("n must be at least 1");
   ensureCapacity(n);
+  if (rows) {
+    if (n > inputCapacity_) {
+      input_.resize(static_cast<size_t>(n) * opt_.inputDim);
+      inputCapacity_ = n;
+    }
+    x = input_.data;
+  }
   useBlasThreads(opt_.parallel == Parallel::Blas ? opt_.threads : 1);
   const int T = pool_.threads();
-  Job job{mode, x, n, eps, partials_->slots.data(), 1.0f - accBeta1, 1.0f - accBeta2};
+  Job job{mode, x, n, eps, rows, partials_->slots.data(), 1.0f - accBeta1, 1.0f - accBeta2};
   oma1_ = job.oma1;
   oma2_ = job.oma2;
   JobCtx ctx{this, &job};
@@ -632,6 +660,7 @@ double Trainer::runJob(Mode mode, const float* x, int n, const float* eps, Evalu
 }
 
 double Trainer::step(const float* x, int n, const float* eps) { return runJob(Mode::Step, x, n, eps, nullptr); }
+double Trainer::stepRows(const Rows& rows, int n, const float* eps) { return runJob(Mode::Step, nullptr, n, eps, nullptr, &rows); }
 double Trainer::gradients(const float* x, int n, const float* eps) { return runJob(Mode::Gradients, x, n, eps, nullptr); }
 Evaluation Trainer::evaluate(const float* x, int n, const float* eps) {
   Evaluation e{};

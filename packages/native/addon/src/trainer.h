@@ -71,6 +71,17 @@ class Trainer {
 
   /** One Adam step on rows x [n, inputDim] with noise eps [n, latentDim]; returns the summed loss. */
   double step(const float* x, int n, const float* eps);
+  /** Where `stepRows` reads its batch: row i is `table[images[indices[i]·inputDim + j]]`, j < inputDim. */
+  struct Rows {
+    const uint8_t* images;
+    const uint32_t* indices;  // n entries, each checked by the caller to lie within images
+    const float* table;       // 256 entries
+  };
+  /**
+   * `step` on rows gathered and normalized by the trainer's own threads into an internal buffer
+   * (no copy through the caller): bit-identical to `step` on the same rows.
+   */
+  double stepRows(const Rows& rows, int n, const float* eps);
   /** The summed loss and its gradients (kept for getGradient); no update. */
   double gradients(const float* x, int n, const float* eps);
   /** Sums over the batch: loss with sampled z, loss with z = mu, reconstruction, KL. No update. */
@@ -94,6 +105,7 @@ class Trainer {
   enum class Mode { Step, Gradients, Evaluate };
   struct Job;
   void runSplit(Job& job, int t, int T);
+  void gatherRows(const Job& job, int r0, int r1);
   void runData(Job& job, int t, int T);
 
 
@@ -101,7 +113,7 @@ class Trainer {
   void copyIn(Buffer& buf, size_t i, const float* src);
   void copyOut(const Buffer& buf, size_t i, float* dst) const;
   void ensureCapacity(int n);
-  double runJob(Mode mode, const float* x, int n, const float* eps, Evaluation* eval);
+  double runJob(Mode mode, const float* x, int n, const float* eps, Evaluation* eval, const Rows* rows = nullptr);
   bool usesData(int n) const {
     return pool_.threads() > 1 && (opt_.parallel == Parallel::Data || (opt_.parallel == Parallel::Auto && n >= kAutoDataRows));
   }
@@ -125,6 +137,8 @@ class Trainer {
   int capacity_ = 0;
   std::vector<Buffer> enc_, dec_;
   Buffer mu_a_, logvar_a_, std_a_, z_a_, dmu_, dlogvar_, dz_, logits_, gradA_, gradB_;
+  Buffer input_;  // [inputCapacity_, inputDim]: stepRows' gathered batch
+  int inputCapacity_ = 0;
   Pool pool_;
   struct PartialSlots;
   std::unique_ptr<PartialSlots> partials_;
