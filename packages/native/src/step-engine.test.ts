@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { MnistSplit } from '@vae/data';
 import { embeddedMnist } from '@vae/data/node';
 import { Vae } from '@vae/model';
-import { memoryCheckpointStore, train, type StepEngineFactory } from '@vae/train';
+import { evaluate, memoryCheckpointStore, train, type StepEngineFactory } from '@vae/train';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNativeAvailable, nativeLoadError } from './index.js';
 import { nativeStepEngine } from './step-engine.js';
@@ -138,5 +138,27 @@ describe.skipIf(!available)(title, () => {
       expect(two.metrics[1]!.trainLoss).toBeLessThan(one.metrics[0]!.trainLoss);
       second.dispose();
     }
+  });
+});
+
+describe.skipIf(!available)(`${title}: test evaluation`, () => {
+  it('evaluates on the addon as tfjs evaluates the same weights (float32 rounding apart)', async () => {
+    await tf.setBackend('wasm');
+    const digits = await embeddedMnist();
+    const test = head(digits.test, 1000);
+    const model = new Vae({}, { seed: 6 });
+    await train({ model, data: { train: head(digits.train, 512), test }, epochs: 1, engine: nativeStepEngine() });
+    const factory = nativeStepEngine();
+    const engine = factory({ model, adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, loss: {} });
+    const options = { normalization: 'unit' as const, batchSize: 300, seed: 11 };
+    const viaTfjs = evaluate(model, test, options);
+    const viaNative = evaluate(model, test, options, engine.evaluateBatch);
+    engine.dispose();
+    model.dispose();
+    expect(viaNative.count).toBe(1000);
+    for (const key of ['loss', 'lossMu', 'recon', 'kl'] as const) {
+      expect(Math.abs(viaNative[key] - viaTfjs[key]) / Math.abs(viaTfjs[key])).toBeLessThan(1e-5);
+    }
+    await tf.setBackend('cpu');
   });
 });

@@ -54,6 +54,8 @@ export function nativeStepEngine(options: NativeStepEngineOptions = {}): StepEng
         lossSum += trainer.stepRows(split.images, split.rows * split.cols, order, start, n, table, noise(n, noiseSeed));
         return true;
       },
+      // The test evaluation on the addon's weights too (same batches and noise as tfjs' evaluate).
+      evaluateBatch: (x, n, noiseSeed) => trainer.evaluate(x.subarray(0, n * inputDim), n, noise(n, noiseSeed)),
       readLossSum: () => lossSum,
       resetLoss() {
         lossSum = 0;

@@ -24,8 +24,22 @@ export interface Evaluation {
   count: number;
 }
 
-/** Evaluates the model on a whole split, in batches, keeping no tensors. */
-export function evaluate(model: Vae, split: MnistSplit, options: EvaluateOptions = {}): Evaluation {
+/** The figures of `Evaluation` summed over one batch (not yet divided by the count). */
+export type EvaluationSums = Omit<Evaluation, 'count'>;
+
+/**
+ * Evaluates one batch `x` (`[n, inputDim]`) with noise `eps ~ N(0, I)` drawn as
+ * `tf.randomNormal([n, latentDim], 0, 1, 'float32', noiseSeed)`; returns the sums over the batch.
+ * `StepEngine.evaluateBatch` has this shape, so an engine can evaluate on its own copy of the weights.
+ */
+export type BatchEvaluator = (x: Float32Array, n: number, noiseSeed: number) => EvaluationSums;
+
+/**
+ * Evaluates the model on a whole split, in batches, keeping no tensors. `evaluateBatch` replaces
+ * the tfjs forward passes (e.g. a native engine's); batching, normalization and noise seeds stay
+ * the same, so both give the same figures up to float32 rounding.
+ */
+export function evaluate(model: Vae, split: MnistSplit, options: EvaluateOptions = {}, evaluateBatch?: BatchEvaluator): Evaluation {
   const { normalization = 'unit', batchSize = 1000, seed = 0 } = options;
   // Checked once here instead of per batch (checkTargets: false below).
   checkReconstructionRange(options.reconstruction ?? 'bernoulli', normalizationRange(normalization), `pixels with normalization '${normalization}'`);
@@ -34,27 +48,32 @@ export function evaluate(model: Vae, split: MnistSplit, options: EvaluateOptions
   const order = Uint32Array.from({ length: split.count }, (_, i) => i);
   const buffer = new Float32Array(batchSize * pixels);
   const rng = createRng(seed);
-  let sums: tf.Tensor1D = tf.zeros([4]);
-  try {
-    for (let start = 0; start < split.count; start += batchSize) {
-      const end = Math.min(start + batchSize, split.count);
-      const n = end - start;
-      const x = gatherBatchInto(split, order, start, end, normalization, buffer, rng);
-      const next = tf.tidy(() => {
-        const xt = tf.tensor2d(x, [n, pixels]);
-        const { mu, logvar } = model.encode(xt);
-        const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', deriveSeed(seed, start)) as tf.Tensor2D;
-        const sampled = elbo({ x: xt, mu, logvar, logits: model.decodeLogits(model.reparameterize(mu, logvar, eps)) }, lossOptions);
-        const atMean = elbo({ x: xt, mu, logvar, logits: model.decodeLogits(mu) }, lossOptions);
-        const batchSums = tf.stack([sampled.total, atMean.total, sampled.recon, sampled.kl].map((t) => tf.sum(t)));
-        return tf.add(sums, batchSums) as tf.Tensor1D;
-      });
-      sums.dispose();
-      sums = next;
-    }
-    const [loss, lossMu, recon, kl] = Array.from(sums.dataSync(), (v) => v / split.count);
-    return { loss: loss!, lossMu: lossMu!, recon: recon!, kl: kl!, count: split.count };
-  } finally {
-    tf.dispose(sums);
+  const tfjsBatch: BatchEvaluator = (x, n, noiseSeed) => {
+    const sums = tf.tidy(() => {
+      const xt = tf.tensor2d(x, [n, pixels]);
+      const { mu, logvar } = model.encode(xt);
+      const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', noiseSeed) as tf.Tensor2D;
+      const sampled = elbo({ x: xt, mu, logvar, logits: model.decodeLogits(model.reparameterize(mu, logvar, eps)) }, lossOptions);
+      const atMean = elbo({ x: xt, mu, logvar, logits: model.decodeLogits(mu) }, lossOptions);
+      return tf.stack([sampled.total, atMean.total, sampled.recon, sampled.kl].map((t) => tf.sum(t)));
+    });
+    // One read-back per batch (of up to `batchSize` images): a few per evaluation.
+    const [loss, lossMu, recon, kl] = Array.from(sums.dataSync());
+    sums.dispose();
+    return { loss: loss!, lossMu: lossMu!, recon: recon!, kl: kl! };
+  };
+  const run = evaluateBatch ?? tfjsBatch;
+  const total = { loss: 0, lossMu: 0, recon: 0, kl: 0 };
+  for (let start = 0; start < split.count; start += batchSize) {
+    const end = Math.min(start + batchSize, split.count);
+    const n = end - start;
+    const x = gatherBatchInto(split, order, start, end, normalization, buffer, rng);
+    const sums = run(x, n, deriveSeed(seed, start));
+    total.loss += sums.loss;
+    total.lossMu += sums.lossMu;
+    total.recon += sums.recon;
+    total.kl += sums.kl;
   }
+  const count = split.count;
+  return { loss: total.loss / count, lossMu: total.lossMu / count, recon: total.recon / count, kl: total.kl / count, count };
 }

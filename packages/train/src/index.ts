@@ -11,7 +11,7 @@ export {
   type TrainingState,
 } from './checkpoint.js';
 export { TrainConfigError, TrainingDivergedError } from './errors.js';
-export { evaluate, type EvaluateOptions, type Evaluation } from './evaluate.js';
+export { evaluate, type BatchEvaluator, type EvaluateOptions, type Evaluation, type EvaluationSums } from './evaluate.js';
 export { SeedStream, deriveSeed } from './seeds.js';
 export { DEFAULT_TRAIN_SETTINGS, train, type BatchEvent, type TrainOptions, type TrainResult } from './train.js';
 export { trainStep } from './train-step.js';

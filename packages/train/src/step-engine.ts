@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { MnistSplit, Normalization } from '@vae/data';
 import type { ElboOptions } from '@vae/loss';
 import type { Vae } from '@vae/model';
+import type { BatchEvaluator } from './evaluate.js';
 
 /** Adam's settings (PyTorch's defaults but the learning rate). */
 export interface AdamSettings {
@@ -40,6 +41,11 @@ export interface StepEngine {
    * `train` draws), and `train` then gathers the batch and calls `step`.
    */
   stepRows?(split: MnistSplit, order: Uint32Array, start: number, end: number, normalization: Normalization, noiseSeed: number): boolean;
+  /**
+   * Optional: evaluates a test batch on the engine's own weights (see `BatchEvaluator`), so the
+   * per-epoch test evaluation runs at the engine's speed; without it `train` evaluates with tfjs.
+   */
+  evaluateBatch?: BatchEvaluator;
   /** The loss summed over the images of every step since the last `resetLoss` (may wait for the device). */
   readLossSum(): number;
   resetLoss(): void;

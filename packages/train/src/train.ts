@@ -240,7 +240,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         normalization,
         batchSize: options.evalBatchSize ?? 1000,
         seed: deriveSeed(seed, SeedStream.evalNoise),
-      });
+      }, engine.evaluateBatch);
       const metrics: EpochMetrics = {
         epoch: epoch + 1,
         trainLoss: readLoss / count,
