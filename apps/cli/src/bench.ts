@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadMnist, type MnistSplit } from '@vae/data/node';
+import { loadMnist, takeFirst } from '@vae/data/node';
 import { Vae } from '@vae/model';
 import { train } from '@vae/train';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './backend.js';
@@ -41,27 +41,22 @@ interface BenchResult {
 
 const SHARED_MNIST = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/mnist');
 
-function head(split: MnistSplit, n: number): MnistSplit {
-  const pixels = split.rows * split.cols;
-  const count = Math.min(n, split.count);
-  return { ...split, count, images: split.images.subarray(0, count * pixels), labels: split.labels.subarray(0, count) };
-}
 
 /** One configuration, in this process: prints one JSON line. */
 async function child(backend: BackendChoice, batchSize: number, samples: number, fullEpoch: boolean, repeats: number): Promise<void> {
   const selected = await selectBackend(backend);
   const hasShared = existsSync(join(SHARED_MNIST, 'train-images-idx3-ubyte.gz'));
   const data = await loadMnist({ source: hasShared ? 'dir' : 'embedded', dataDir: hasShared ? SHARED_MNIST : undefined, log: () => {} });
-  const test = head(data.test, 100);
+  const test = takeFirst(data.test, 100);
   const quiet = { lossReadInterval: 10, yieldIntervalMs: 1e9 };
 
   const warmup = new Vae({}, { seed: 1 });
   const engine = selected.engine;
   // Warm-up: at least 2 steps and about 2,000 images (wasm compiles, caches fill).
-  await train({ model: warmup, data: { train: head(data.train, batchSize * Math.max(2, Math.ceil(2048 / batchSize))), test }, epochs: 1, batchSize, engine, ...quiet });
+  await train({ model: warmup, data: { train: takeFirst(data.train, batchSize * Math.max(2, Math.ceil(2048 / batchSize))), test }, epochs: 1, batchSize, engine, ...quiet });
   warmup.dispose();
 
-  const trainSplit = fullEpoch ? data.train : head(data.train, samples);
+  const trainSplit = fullEpoch ? data.train : takeFirst(data.train, samples);
   // This machine's speed drifts with its neighbours: time `repeats` runs, report the median (and best).
   const rates: number[] = [];
   let tensorsBefore = 0;

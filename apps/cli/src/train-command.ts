@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { loadMnist, type MnistData, type MnistSplit } from '@vae/data/node';
+import { loadMnist, takeFirst, type MnistData } from '@vae/data/node';
 import { tfSeed, Vae } from '@vae/model';
-import { decodeCheckpoint, deriveSeed, train, type EpochMetrics } from '@vae/train';
+import { deriveSeed, readCheckpointState, train, type EpochMetrics } from '@vae/train';
 import { fileCheckpointStore } from '@vae/train/node';
 import { selectBackend } from './backend.js';
 import { formatCount, formatLoss } from './format.js';
@@ -30,18 +30,13 @@ export interface TrainRunResult {
   runDir: string;
 }
 
-function head(split: MnistSplit, n: number | null): MnistSplit {
-  if (n === null || n >= split.count) return split;
-  const pixels = split.rows * split.cols;
-  return { ...split, count: n, images: split.images.subarray(0, n * pixels), labels: split.labels.subarray(0, n) };
-}
 
 /** Runs `vae train`: picks the backend, loads data, trains with checkpoints, writes the run directory. */
 export async function runTrain(config: TrainRunConfig, resumeFrom: string | null, io: TrainIo): Promise<TrainRunResult> {
   const backend = await selectBackend(config.backend);
   io.log(`backend: ${backend.description}`);
   const loaded: MnistData = await loadMnist({ source: config.data, dataDir: config.dataDir ?? undefined, log: io.log });
-  const data = { train: head(loaded.train, config.trainSize), test: head(loaded.test, config.testSize) };
+  const data = { train: takeFirst(loaded.train, config.trainSize ?? Infinity), test: takeFirst(loaded.test, config.testSize ?? Infinity) };
   if (config.trainSize !== null || config.testSize !== null) {
     io.log(`data: using the first ${formatCount(data.train.count)} train / ${formatCount(data.test.count)} test images`);
   }
@@ -54,9 +49,7 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
   if (resumeFrom !== null) {
     resume = await store.load();
     if (!resume) throw new Error(`--resume ${resumeFrom}: no checkpoint in ${run.checkpointDir}; nothing to resume`);
-    const saved = decodeCheckpoint(resume);
-    tf.dispose(saved.tensors);
-    history = await run.readMetricsFor(saved.state.metrics);
+    history = await run.readMetricsFor(readCheckpointState(resume, run.checkpointDir).metrics);
   }
   const side = data.train.rows;
   const model = new Vae({ inputDim: side * data.train.cols, latentDim: config.latentDim }, { seed: config.seed });

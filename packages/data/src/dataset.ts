@@ -39,3 +39,10 @@ export function makeDataset(images: IdxFile, labels: IdxFile, name: string): Mni
   }
   return { images: images.data, labels: labels.data, count, rows, cols };
 }
+
+/** The first `count` rows of a split (all of them if it has fewer), sharing its buffers: no copy. */
+export function takeFirst(split: MnistSplit, count: number): MnistSplit {
+  if (count >= split.count) return split;
+  const pixels = split.rows * split.cols;
+  return { ...split, count, images: split.images.subarray(0, count * pixels), labels: split.labels.subarray(0, count) };
+}

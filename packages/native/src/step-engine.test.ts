@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import type { MnistSplit } from '@vae/data';
+import { takeFirst, type MnistSplit } from '@vae/data';
 import { embeddedMnist } from '@vae/data/node';
 import { Vae } from '@vae/model';
 import { evaluate, memoryCheckpointStore, train, type StepEngineFactory } from '@vae/train';
@@ -11,10 +11,6 @@ import { nativeStepEngine } from './step-engine.js';
 const available = isNativeAvailable();
 const title = available ? 'nativeStepEngine in train()' : `nativeStepEngine in train(): skipped, the addon is unavailable (${nativeLoadError()})`;
 
-function head(split: MnistSplit, count: number): MnistSplit {
-  const pixels = split.rows * split.cols;
-  return { ...split, count, images: split.images.subarray(0, count * pixels), labels: split.labels.subarray(0, count) };
-}
 
 const weightsOf = (vae: Vae) => vae.namedVariables().map(({ variable }) => Array.from(variable.dataSync()));
 
@@ -23,7 +19,7 @@ describe.skipIf(!available)(title, () => {
   beforeAll(async () => {
     await tf.setBackend('wasm'); // the backend the CLI evaluates on beside the native engine
     const digits = await embeddedMnist();
-    data = { train: head(digits.train, 1024), test: head(digits.test, 200) };
+    data = { train: takeFirst(digits.train, 1024), test: takeFirst(digits.test, 200) };
   });
   afterAll(async () => {
     await tf.setBackend('cpu');
@@ -67,7 +63,7 @@ describe.skipIf(!available)(title, () => {
         },
       };
     };
-    const small = { train: head(data.train, 300), test: data.test }; // 300 = 2·128 + a partial batch of 44
+    const small = { train: takeFirst(data.train, 300), test: data.test }; // 300 = 2·128 + a partial batch of 44
     for (const [normalization, threads, reconstruction] of [
       ['unit', 2, 'bernoulli'],
       ['binary', 1, 'bernoulli'],
@@ -145,9 +141,9 @@ describe.skipIf(!available)(`${title}: test evaluation`, () => {
   it('evaluates on the addon as tfjs evaluates the same weights (float32 rounding apart)', async () => {
     await tf.setBackend('wasm');
     const digits = await embeddedMnist();
-    const test = head(digits.test, 1000);
+    const test = takeFirst(digits.test, 1000);
     const model = new Vae({}, { seed: 6 });
-    await train({ model, data: { train: head(digits.train, 512), test }, epochs: 1, engine: nativeStepEngine() });
+    await train({ model, data: { train: takeFirst(digits.train, 512), test }, epochs: 1, engine: nativeStepEngine() });
     const factory = nativeStepEngine();
     const engine = factory({ model, adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, loss: {} });
     const options = { normalization: 'unit' as const, batchSize: 300, seed: 11 };

@@ -34,6 +34,7 @@ export function nativeStepEngine(options: NativeStepEngineOptions = {}): StepEng
     });
     const { inputDim, latentDim } = model.config;
     let lossSum = 0;
+    let modelIsCurrent = true; // false once a step has changed the addon's weights since the last sync
     const noise = (n: number, noiseSeed: number) => {
       const t = tf.randomNormal([n, latentDim], 0, 1, 'float32', noiseSeed);
       const eps = t.dataSync() as Float32Array;
@@ -45,6 +46,7 @@ export function nativeStepEngine(options: NativeStepEngineOptions = {}): StepEng
       name: `native (OpenBLAS, ${trainer.threads} thread${trainer.threads === 1 ? '' : 's'}, ${trainer.parallel})`,
       step(x, n, noiseSeed) {
         lossSum += trainer.step(x.subarray(0, n * inputDim), n, noise(n, noiseSeed));
+        modelIsCurrent = false;
       },
       // The addon's threads gather and normalize the rows straight into its input buffer.
       stepRows(split, order, start, end, normalization, noiseSeed) {
@@ -52,6 +54,7 @@ export function nativeStepEngine(options: NativeStepEngineOptions = {}): StepEng
         if (!table) return false; // dynamic-binary: train() draws the samples
         const n = end - start;
         lossSum += trainer.stepRows(split.images, split.rows * split.cols, order, start, n, table, noise(n, noiseSeed));
+        modelIsCurrent = false;
         return true;
       },
       // The test evaluation on the addon's weights too (same batches and noise as tfjs' evaluate).
@@ -60,7 +63,10 @@ export function nativeStepEngine(options: NativeStepEngineOptions = {}): StepEng
       resetLoss() {
         lossSum = 0;
       },
+      // train() syncs before evaluating and again before saving: the second is free.
       syncModel() {
+        if (modelIsCurrent) return;
+        modelIsCurrent = true;
         const weights = trainer.getWeights();
         tf.tidy(() => variables.forEach(({ variable }, i) => variable.assign(tf.tensor(weights[i]!, variable.shape, 'float32'))));
       },

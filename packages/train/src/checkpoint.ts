@@ -79,8 +79,8 @@ export async function encodeCheckpoint(state: TrainingState, model: Vae, optimiz
   return out;
 }
 
-/** Reads what `encodeCheckpoint` wrote; `source` names the file in errors. */
-export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Checkpoint {
+/** The JSON header of a checkpoint (its state and weight manifest), without decoding any weights. */
+function readHeader(bytes: Uint8Array, source: string): { state: TrainingState; specs: tf.io.WeightsManifestEntry[]; headerEnd: number } {
   const magic = new TextDecoder().decode(bytes.subarray(0, MAGIC.length));
   if (magic !== MAGIC) throw new Error(`${source}: not a vae-ts checkpoint (bad magic ${JSON.stringify(magic)})`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -94,6 +94,17 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
   if (state.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
     throw new Error(`${source}: checkpoint format version ${state.formatVersion} is not supported (expected ${CHECKPOINT_FORMAT_VERSION})`);
   }
+  return { state, specs, headerEnd };
+}
+
+/** A checkpoint's `TrainingState` (epoch, metrics so far…) without creating any tensors. */
+export function readCheckpointState(bytes: Uint8Array, source = 'checkpoint'): TrainingState {
+  return readHeader(bytes, source).state;
+}
+
+/** Reads what `encodeCheckpoint` wrote; `source` names the file in errors. */
+export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Checkpoint {
+  const { state, specs, headerEnd } = readHeader(bytes, source);
   const expected = specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
   if (bytes.length - headerEnd !== expected) {
     throw new Error(`${source}: truncated checkpoint (weights need ${expected} bytes, found ${bytes.length - headerEnd})`);

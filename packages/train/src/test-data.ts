@@ -1,11 +1,7 @@
 import type { MnistSplit } from '@vae/data';
 import { embeddedMnist } from '@vae/data/node';
 
-/** The first `count` images of a split, sharing its buffers. */
-export function head(split: MnistSplit, count: number): MnistSplit {
-  const pixels = split.rows * split.cols;
-  return { ...split, count, images: split.images.subarray(0, count * pixels), labels: split.labels.subarray(0, count) };
-}
+export { takeFirst as head } from '@vae/data';
 
 let cached: ReturnType<typeof embeddedMnist> | undefined;
 /** Real MNIST digits (the offline default: 9,000 train / 1,000 test), loaded once per test file. */
