@@ -5,11 +5,15 @@
 //   node bench/step-bench.mjs [--batches 64,256,1024] [--modes 1,2:auto,2:split,2:data,2:blas]
 //                             [--seconds 0.5] [--repeats 7] [--json]
 //
-// Data: random pixels in [0, 1] (speed does not depend on the values) and fresh N(0, 1) noise per
-// batch, cycling through 16 pre-made batches so the input is not always cache-hot.
+// Data: real MNIST training images scaled to [0, 1] when ../shared/data/mnist (beside the repository)
+// holds them — the first layer skips zero pixels, so speed depends on the data — else random
+// pixels with MNIST's share of zeros (81 %); `--data dense` uses random pixels in [0, 1] with no
+// zeros. Fresh N(0, 1) noise per batch; 16 pre-made batches in turn, so the input is not always cache-hot.
 // Cells (batch × mode) run round-robin for `repeats` rounds of `seconds` each, so load from other
 // processes spreads over all of them; median, best and worst window are printed.
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { NativeVaeTrainer, isNativeAvailable, nativeInfo, nativeLoadError, nativeWeightShapes } from '../dist/index.js';
 
 const args = process.argv.slice(2);
@@ -27,6 +31,9 @@ const modes = opt('modes', '1,2:auto,2:split,2:data,2:blas')
 const seconds = Number(opt('seconds', '0.5'));
 const repeats = Number(opt('repeats', '7'));
 const json = args.includes('--json');
+const mnistFile = new URL('../../../../shared/data/mnist/train-images-idx3-ubyte.gz', import.meta.url);
+const data = opt('data', existsSync(mnistFile) ? 'mnist' : 'sparse');
+if (!['mnist', 'sparse', 'dense'].includes(data)) throw new Error(`--data must be mnist, sparse or dense, got ${data}`);
 
 if (!isNativeAvailable()) {
   console.error(`@vae/native is unavailable: ${nativeLoadError()}`);
@@ -53,14 +60,25 @@ const median = (xs) => {
 };
 const info = nativeInfo();
 if (!json) {
-  console.log(`@vae/native step benchmark — ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores available, ${info.blasConfig}`);
+  console.log(`@vae/native step benchmark — ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores available, ${info.blasConfig}; data: ${data}`);
   console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${repeats} interleaved rounds × ${seconds} s per cell; samples/s`);
 }
 // One trainer per cell; cells run round-robin so a noisy neighbour hits every cell alike.
+const mnistPixels = data === 'mnist' ? gunzipSync(readFileSync(mnistFile)).subarray(16) : null; // IDX header: 16 bytes
+let mnistOffset = 0;
+const pixels = (count) => {
+  if (mnistPixels) {
+    if (mnistOffset + count > mnistPixels.length) mnistOffset = 0;
+    const out = Float32Array.from(mnistPixels.subarray(mnistOffset, mnistOffset + count), (b) => b / 255);
+    mnistOffset += count;
+    return out;
+  }
+  return Float32Array.from({ length: count }, () => (data === 'sparse' && uniform() < 0.81 ? 0 : uniform()));
+};
 const cells = [];
 for (const n of batches) {
   const pool = Array.from({ length: 16 }, () => ({
-    x: Float32Array.from({ length: n * config.inputDim }, uniform),
+    x: pixels(n * config.inputDim),
     eps: Float32Array.from({ length: n * config.latentDim }, normal),
   }));
   for (const mode of modes) cells.push({ n, mode, pool, rates: [], loss: 0, k: 0, trainer: new NativeVaeTrainer({ config, weights: initial, ...mode }) });
@@ -98,7 +116,7 @@ const results = cells.map(({ n, mode, rates, loss, trainer }) => {
   };
 });
 if (json) {
-  console.log(JSON.stringify({ info, loadavg: loadavg(), seconds, repeats, results }, null, 2));
+  console.log(JSON.stringify({ info, data, loadavg: loadavg(), seconds, repeats, results }, null, 2));
 } else {
   console.log(`batch  mode                    median     best    worst`);
   for (const r of results) {

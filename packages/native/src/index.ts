@@ -51,6 +51,12 @@ export interface NativeVaeTrainerOptions {
   threads?: number;
   /** How threads share a step (ignored with one thread). Default 'auto'. */
   parallel?: NativeParallel;
+  /**
+   * Let the first layer read a batch as sparse rows, skipping zero pixels, when at most half of
+   * them are nonzero (MNIST in [0, 1]: about a fifth). Same results up to float32 rounding (the
+   * sums run in another order); default true. False always uses the dense product.
+   */
+  sparseInput?: boolean;
 }
 
 /** Sums over the batch, in nats (divide by n for per-image means). */
@@ -103,6 +109,7 @@ export interface NativeTrainerInit {
   gaussianIncludeConstant: boolean;
   threads: number;
   parallel: NativeParallel;
+  sparseInput: boolean;
   weights: Float32Array[];
 }
 
@@ -315,6 +322,10 @@ export class NativeVaeTrainer {
     if (parallel !== 'auto' && parallel !== 'split' && parallel !== 'data' && parallel !== 'blas') {
       throw new RangeError(`${WHO}: parallel: expected 'auto', 'split', 'data' or 'blas', got ${JSON.stringify(parallel)}`);
     }
+    const sparseInput = options.sparseInput ?? true;
+    if (typeof sparseInput !== 'boolean') {
+      throw new RangeError(`${WHO}: sparseInput: expected true or false, got ${JSON.stringify(options.sparseInput)}`);
+    }
     this.threads = threads;
     this.parallel = parallel;
     this.handle = new binding.Trainer({
@@ -334,6 +345,7 @@ export class NativeVaeTrainer {
       gaussianIncludeConstant: options.gaussian?.includeConstant === true,
       threads,
       parallel,
+      sparseInput,
       weights,
     });
   }

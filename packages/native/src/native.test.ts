@@ -53,12 +53,23 @@ function weightsOf(vae: Vae): Float32Array[] {
   return vae.namedVariables().map(({ variable }) => Float32Array.from(variable.dataSync() as Float32Array));
 }
 
-/** A batch: x uniform in `range`, eps standard normal; seeded. */
-function batch(config: VaeConfig, n: number, seed: number, range: [number, number] = [0, 1]): { x: Float32Array; eps: Float32Array } {
-  return tf.tidy(() => ({
-    x: Float32Array.from(tf.randomUniform([n, config.inputDim], range[0], range[1], 'float32', seed).dataSync() as Float32Array),
-    eps: Float32Array.from(tf.randomNormal([n, config.latentDim], 0, 1, 'float32', seed + 1).dataSync() as Float32Array),
-  }));
+/**
+ * A batch: x uniform in `range`, eps standard normal; seeded. With `density` < 1 each entry of x is
+ * kept with that probability and zero otherwise (MNIST in [0, 1]: ~0.19), and row 0 is all zeros.
+ */
+function batch(config: VaeConfig, n: number, seed: number, range: [number, number] = [0, 1], density = 1): { x: Float32Array; eps: Float32Array } {
+  return tf.tidy(() => {
+    let x = tf.randomUniform([n, config.inputDim], range[0], range[1], 'float32', seed);
+    if (density < 1) {
+      const keep = tf.less(tf.randomUniform([n, config.inputDim], 0, 1, 'float32', seed + 2), density);
+      const rowIsZero = tf.equal(tf.reshape(tf.range(0, n), [n, 1]), 0);
+      x = tf.where(tf.logicalAnd(keep, tf.logicalNot(rowIsZero)), x, tf.zerosLike(x));
+    }
+    return {
+      x: Float32Array.from(x.dataSync() as Float32Array),
+      eps: Float32Array.from(tf.randomNormal([n, config.latentDim], 0, 1, 'float32', seed + 1).dataSync() as Float32Array),
+    };
+  });
 }
 
 /** `@vae/train`'s trainStep, returning the summed loss. */
@@ -236,6 +247,39 @@ describe.skipIf(!available)(title, () => {
     });
   });
 
+  it('gives the same loss and gradients on sparse inputs, where the first layer skips zero pixels', () => {
+    // WIDE's first layer has 150 outputs: two 64-column strips and a narrow tail of 22.
+    const WIDE: VaeConfig = { inputDim: 100, encoderHidden: [150, 20], latentDim: 4, decoderHidden: [30] };
+    for (const [ci, config] of [SMALL, ODD, WIDE, REFERENCE].entries()) {
+      const vae = new Vae(config, { seed: 40 + ci });
+      const names = nativeWeightNames(config);
+      const cases = config === REFERENCE ? [{ n: 64, density: 0.19 }] : [1, 5, 33].flatMap((n) => [0.19, 0.45].map((density) => ({ n, density })));
+      for (const { n, density } of cases) {
+        // density 0.45 lies near the 0.5 switch: with the all-zero row 0, small batches fall either side of it.
+        const { x, eps } = batch(config, n, 300 * ci + n, [0, 1], density);
+        const ref = tfjsGradients(vae, x, eps, n, elboOptions({}));
+        for (const mode of config === REFERENCE ? MODES.slice(0, 4) : MODES) {
+          const what = `${JSON.stringify(config)}, n = ${n}, density ${density}, ${JSON.stringify(mode)}`;
+          const sparse = new NativeVaeTrainer({ config, weights: weightsOf(vae), ...mode });
+          const dense = new NativeVaeTrainer({ config, weights: weightsOf(vae), ...mode, sparseInput: false });
+          const got = sparse.gradients(x, n, eps);
+          const base = dense.gradients(x, n, eps);
+          relClose(got.loss, ref.loss, 1e-5);
+          expectTensorsClose(got.gradients, ref.gradients, names, 1e-4, `sparse vs tfjs, ${what}`);
+          relClose(got.loss, base.loss, 1e-6);
+          expectTensorsClose(got.gradients, base.gradients, names, 1e-5, `sparse vs dense, ${what}`);
+          const evalSparse = sparse.evaluate(x, n, eps);
+          const evalDense = dense.evaluate(x, n, eps);
+          relClose(evalSparse.loss, evalDense.loss, 1e-6);
+          relClose(evalSparse.lossMu, evalDense.lossMu, 1e-6);
+          sparse.dispose();
+          dense.dispose();
+        }
+      }
+      vae.dispose();
+    }
+  });
+
   it('trains the reference model like @vae/train: same loss and weights after 1 and 5 Adam steps', () => {
     const config = REFERENCE;
     const names = nativeWeightNames(config);
@@ -371,7 +415,12 @@ describe.skipIf(!available)(title, () => {
     ] as const) {
       const count = 400;
       const split: MnistSplit = {
-        images: Uint8Array.from({ length: count * config.inputDim }, (_, i) => (i * 2654435761) >>> 24),
+        // Four bytes in five are 0, like MNIST's background: 'unit' and 'binary' take the sparse
+        // first layer, 'symmetric' (0 → −1) the dense one.
+        images: Uint8Array.from({ length: count * config.inputDim }, (_, i) => {
+          const h = Math.imul(i, 2654435761) >>> 0;
+          return (h & 0xff) < 205 ? 0 : h >>> 24;
+        }),
         labels: new Uint8Array(count),
         count,
         rows: 1,

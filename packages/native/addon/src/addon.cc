@@ -203,6 +203,8 @@ napi_value Construct(napi_env env, napi_callback_info info) {
       throw JsError("parallel: expected 'auto', 'split', 'data' or 'blas'", true);
     }
 
+    opt.sparseInput = toBool(env, property(env, o, "sparseInput"));
+
     auto trainer = std::make_unique<vae::Trainer>(opt);
     napi_value weights = property(env, o, "weights");
     const uint32_t count = arrayLength(env, weights, "weights");

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <new>
 #include <stdexcept>
+#include <tuple>
 
 #include "vecmath.h"
 
@@ -16,7 +17,8 @@ namespace vae {
 
 namespace {
 
-constexpr size_t kAlign = 16;  // floats: tensors and column blocks start on 64-byte boundaries
+constexpr size_t kAlign = 16;
+constexpr int kSparseChunk = 64;  // output columns kept in registers while the sparse lists stream by  // floats: tensors and column blocks start on 64-byte boundaries
 
 size_t roundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
@@ -129,6 +131,8 @@ Trainer::Trainer(const Options& options) : opt_(options), pool_(options.parallel
   enc_.resize(encoder_.size());
   dec_.resize(decoder_.size() - 1);
   partials_ = std::make_unique<PartialSlots>(pool_.threads());
+  colCount_.resize(static_cast<size_t>(pool_.threads()) * opt_.inputDim);
+  strip_.resize(pool_.threads());
 
   // tfjs turns each JS number into a float32 scalar tensor: beta1, 1 − beta1 (computed in double), …
   b1_ = static_cast<float>(opt_.beta1);
@@ -160,6 +164,10 @@ void Trainer::ensureCapacity(int n) {
   logits_.resize(rows * opt_.inputDim);
   gradA_.resize(rows * maxWidth_);
   gradB_.resize(rows * maxWidth_);
+  nzIndex_.resize(rows * opt_.inputDim);
+  nzValue_.resize(rows * opt_.inputDim);
+  nzCount_.resize(rows);
+  for (auto& s : strip_) s.resize(std::max(rows, static_cast<size_t>(opt_.inputDim)) * kSparseChunk);
   capacity_ = n;
 }
 
@@ -228,6 +236,124 @@ void Trainer::forwardDense(const Layer& l, const float* a, int lda, int r0, int 
   }
 }
 
+namespace {
+
+
+// 8 floats, loaded from any float address. GCC/Clang vector extensions: AVX/AVX-512 or NEON code
+// without intrinsics. Hand-vectorized because the auto-vectorizer turns the loop below into gathers.
+typedef float Floats8 __attribute__((vector_size(32), aligned(4)));
+
+#if defined(__clang__)
+#define VAE_FUSE_MULTIPLY_ADD _Pragma("clang fp contract(fast)")
+#define VAE_FUSE_ATTRIBUTE
+#else
+#define VAE_FUSE_MULTIPLY_ADD
+#define VAE_FUSE_ATTRIBUTE __attribute__((optimize("fp-contract=fast")))
+#endif
+
+/**
+ * out[0:64] = Σ_k val[k] · row(idx[k])[0:64], row(i) = base + i·stride: the sparse-times-dense kernel
+ * of both first-layer products. 8 independent accumulators hide the multiply-add latency; fused
+ * multiply-adds here only (the build turns contraction off for Adam's bit-exactness).
+ */
+VAE_FUSE_ATTRIBUTE inline void sparseCombine64(const int32_t* __restrict idx, const float* __restrict val, int count,
+                                               const float* __restrict base, size_t stride, float* __restrict out) {
+  VAE_FUSE_MULTIPLY_ADD
+  Floats8 a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
+  for (int k = 0; k < count; k++) {
+    const Floats8 v = Floats8{} + val[k];
+    const Floats8* row = reinterpret_cast<const Floats8*>(base + static_cast<size_t>(idx[k]) * stride);
+    a0 += v * row[0];
+    a1 += v * row[1];
+    a2 += v * row[2];
+    a3 += v * row[3];
+    a4 += v * row[4];
+    a5 += v * row[5];
+    a6 += v * row[6];
+    a7 += v * row[7];
+  }
+  Floats8* o = reinterpret_cast<Floats8*>(out);
+  o[0] = a0;
+  o[1] = a1;
+  o[2] = a2;
+  o[3] = a3;
+  o[4] = a4;
+  o[5] = a5;
+  o[6] = a6;
+  o[7] = a7;
+}
+
+/** out[c0:c1] = Σ_k val[k] · row(idx[k])[c0:c1] for columns c0..c1 (a narrow tail, or any width). */
+inline void sparseCombineNarrow(const int32_t* idx, const float* val, int count, const float* base, size_t stride, int c0, int c1,
+                                float* out) {
+  for (int c = c0; c < c1; c++) {
+    float sum = 0.0f;
+    for (int k = 0; k < count; k++) sum += val[k] * base[static_cast<size_t>(idx[k]) * stride + c];
+    out[c] = sum;
+  }
+}
+
+}  // namespace
+
+// Both first-layer products go strip by strip of 64 output columns, the sparse lists innermost. Each
+// strip of W or dy is first copied into a contiguous [rows, 64] buffer: read in place, its rows lie
+// 2 KB apart (512 floats), a power-of-two stride that maps them onto few cache sets, and the
+// strip falls out of L1 and L2 long before its size says it should.
+
+/** strip[r, 0:64] = src[r, c:c+64] for rows r0..r1 of a [rows, ld] matrix. */
+static void copyStrip(const float* src, size_t ld, int c, int r0, int r1, float* strip) {
+  for (int r = r0; r < r1; r++)
+    std::memcpy(strip + static_cast<size_t>(r) * kSparseChunk, src + static_cast<size_t>(r) * ld + c, kSparseChunk * sizeof(float));
+}
+
+/** forwardDense of the first layer (ReLU) from the nonzeros of the input rows r0..r1; t: the calling thread. */
+void Trainer::forwardSparseInput(const Layer& l, int r0, int r1, int c0, int c1, float* y, int t) {
+  if (r1 <= r0 || c1 <= c0) return;
+  const size_t D = static_cast<size_t>(opt_.inputDim);
+  const float* W = params_.data + l.w;
+  const float* __restrict bias = params_.data + l.b;
+  float* strip = strip_[t].data;
+  int c = c0;
+  for (; c + kSparseChunk <= c1; c += kSparseChunk) {
+    copyStrip(W, l.out, c, 0, l.in, strip);
+    for (int r = r0; r < r1; r++)
+      sparseCombine64(nzIndex_.data() + r * D, nzValue_.data() + r * D, nzCount_[r], strip, kSparseChunk,
+                      y + static_cast<size_t>(r) * l.out + c);
+  }
+  for (int r = r0; r < r1; r++) {
+    float* __restrict row = y + static_cast<size_t>(r) * l.out;
+    if (c < c1) sparseCombineNarrow(nzIndex_.data() + r * D, nzValue_.data() + r * D, nzCount_[r], W, l.out, c, c1, row);
+    for (int j = c0; j < c1; j++) {
+      const float s = row[j] + bias[j];
+      row[j] = s > 0.0f ? s : 0.0f;
+    }
+  }
+}
+
+/**
+ * dW[k0:k1, :] = xᵀ·dy of the first layer from the nonzeros of rows r0..r1 of the input, pixel by
+ * pixel (see indexColumns); t: the calling thread.
+ */
+void Trainer::weightGradSparseInput(const Layer& l, int n, int r0, int r1, const int32_t* counts, const float* dy, int k0, int k1,
+                                    float* grad, int t) {
+  float* dW = grad + l.w;
+  float* strip = strip_[t].data;
+  int c = 0;
+  for (; c + kSparseChunk <= l.out; c += kSparseChunk) {
+    copyStrip(dy, l.out, c, r0, r1, strip);
+    for (int p = k0; p < k1; p++) {
+      const size_t at = static_cast<size_t>(p) * n + r0;
+      sparseCombine64(colRow_.data() + at, colValue_.data() + at, counts[p], strip, kSparseChunk, dW + static_cast<size_t>(p) * l.out + c);
+    }
+  }
+  if (c < l.out) {
+    for (int p = k0; p < k1; p++) {
+      const size_t at = static_cast<size_t>(p) * n + r0;
+      sparseCombineNarrow(colRow_.data() + at, colValue_.data() + at, counts[p], dy, l.out, c, l.out, dW + static_cast<size_t>(p) * l.out);
+    }
+  }
+}
+
 /**
  * Gradients of one dense layer from dy = dL/d(pre-activation) [n, out] over rows r0..r1:
  * dW[k0:k1, :] = a[:, k0:k1]ᵀ·dy, db[c0:c1] = Σ_rows dy[:, c0:c1], and (if dx) dx[:, k0:k1] = dy·W[k0:k1, :]ᵀ,
@@ -235,12 +361,16 @@ void Trainer::forwardDense(const Layer& l, const float* a, int lda, int r0, int 
  * rows k0..k1 of W and entries c0..c1 of b are updated right away (only this thread touches them).
  */
 void Trainer::backwardDense(const Layer& l, const float* a, int lda, bool aIsRelu, const float* dy, int r0, int r1, int k0, int k1,
-                            int c0, int c1, float* grad, float* dx, bool adam) {
+                            int c0, int c1, float* grad, float* dx, bool adam, const int32_t* sparseCounts, int n, int thread) {
   const int rows = r1 - r0;
   const float* dyr = dy + static_cast<size_t>(r0) * l.out;
   if (k1 > k0) {
-    gemm(true, false, k1 - k0, l.out, rows, a + static_cast<size_t>(r0) * lda + k0, lda, dyr, l.out, 0.0f,
-         grad + l.w + static_cast<size_t>(k0) * l.out, l.out);
+    if (sparseCounts) {
+      weightGradSparseInput(l, n, r0, r1, sparseCounts, dy, k0, k1, grad, thread);
+    } else {
+      gemm(true, false, k1 - k0, l.out, rows, a + static_cast<size_t>(r0) * lda + k0, lda, dyr, l.out, 0.0f,
+           grad + l.w + static_cast<size_t>(k0) * l.out, l.out);
+    }
     if (dx) {
       gemm(false, true, rows, k1 - k0, l.out, dyr, l.out, params_.data + l.w + static_cast<size_t>(k0) * l.out, l.out, 0.0f,
            dx + static_cast<size_t>(r0) * l.in + k0, l.in);
@@ -395,6 +525,51 @@ void Trainer::gatherRows(const Job& job, int r0, int r1) {
   }
 }
 
+// Rows r0..r1 of job.x as sparse rows: the indices and values of their nonzero entries, in order.
+void Trainer::indexNonzeros(const Job& job, int r0, int r1) {
+  const int D = opt_.inputDim;
+  for (int r = r0; r < r1; r++) {
+    const float* __restrict xr = job.x + static_cast<size_t>(r) * D;
+    int32_t* __restrict idx = nzIndex_.data() + static_cast<size_t>(r) * D;
+    float* __restrict val = nzValue_.data() + static_cast<size_t>(r) * D;
+    int count = 0;
+    for (int j = 0; j < D; j++) {  // branch-free compaction
+      const float v = xr[j];
+      idx[count] = j;
+      val[count] = v;
+      count += v != 0.0f;
+    }
+    nzCount_[r] = count;
+  }
+}
+
+bool Trainer::sparseInput(int r0, int r1) const {
+  if (!opt_.sparseInput || encoder_.empty() || r1 <= r0) return false;
+  int64_t nonzeros = 0;
+  for (int r = r0; r < r1; r++) nonzeros += nzCount_[r];
+  return static_cast<double>(nonzeros) <= kSparseInputMaxDensity * (r1 - r0) * opt_.inputDim;
+}
+
+// The nonzeros of rows r0..r1 in pixels k0..k1, pixel by pixel: pixel p's at p·n + r0, counts[p] of them, rows ascending.
+void Trainer::indexColumns(int n, int r0, int r1, int k0, int k1, int32_t* counts) {
+  const size_t D = static_cast<size_t>(opt_.inputDim);
+  for (int p = k0; p < k1; p++) counts[p] = 0;
+  int32_t* __restrict rowsOut = colRow_.data();
+  float* __restrict valuesOut = colValue_.data();
+  for (int r = r0; r < r1; r++) {
+    const int32_t* idx = nzIndex_.data() + r * D;
+    const float* val = nzValue_.data() + r * D;
+    const int count = nzCount_[r];
+    for (int k = 0; k < count; k++) {
+      const int p = idx[k];
+      if (p < k0 || p >= k1) continue;
+      const size_t at = static_cast<size_t>(p) * n + r0 + counts[p]++;
+      rowsOut[at] = r;
+      valuesOut[at] = val[k];
+    }
+  }
+}
+
 // Every GEMM is cut into column blocks, one per thread; epilogues and Adam follow the same blocks, so
 // threads meet only once per layer. Backward cuts each layer's input width k: a thread owns rows
 // k0..k1 of W, computes those rows of dW and columns k0..k1 of dx (which read only its own rows of W),
@@ -407,17 +582,26 @@ void Trainer::runSplit(Job& job, int t, int T) {
   const bool train = job.mode != Mode::Evaluate;
   const bool adam = job.mode == Mode::Step;
   int c0, c1, k0, k1, r0, r1;
-  if (job.rows) {  // every thread reads every row below: gather a share each, then meet
-    rowBlock(n, t, T, r0, r1);
-    gatherRows(job, r0, r1);
-    bar.wait();
+  // Every thread reads every row below: gather (stepRows) and index a share each, then meet.
+  rowBlock(n, t, T, r0, r1);
+  if (job.rows) gatherRows(job, r0, r1);
+  indexNonzeros(job, r0, r1);
+  bar.wait();
+  const bool sparse = sparseInput(0, n);
+  if (sparse && train) {  // this thread's pixels, for its rows of the first layer's dW
+    block(opt_.inputDim, t, T, k0, k1);
+    indexColumns(n, 0, n, k0, k1, colCount_.data());
   }
 
   const float* a = job.x;
   int lda = opt_.inputDim;
   for (size_t i = 0; i < encoder_.size(); i++) {
     block(encoder_[i].out, t, T, c0, c1);
-    forwardDense(encoder_[i], a, lda, 0, n, c0, c1, true, enc_[i].data);
+    if (i == 0 && sparse) {
+      forwardSparseInput(encoder_[0], 0, n, c0, c1, enc_[0].data, t);
+    } else {
+      forwardDense(encoder_[i], a, lda, 0, n, c0, c1, true, enc_[i].data);
+    }
     bar.wait();
     a = enc_[i].data;
     lda = encoder_[i].out;
@@ -508,7 +692,8 @@ void Trainer::runSplit(Job& job, int t, int T) {
     float* dx = i == 0 ? nullptr : spare[flip ^= 1];
     block(l.in, t, T, k0, k1);
     block(l.out, t, T, c0, c1);
-    backwardDense(l, i == 0 ? job.x : enc_[i - 1].data, l.in, i != 0, dy, 0, n, k0, k1, c0, c1, grad, dx, adam);
+    backwardDense(l, i == 0 ? job.x : enc_[i - 1].data, l.in, i != 0, dy, 0, n, k0, k1, c0, c1, grad, dx, adam,
+                  i == 0 && sparse ? colCount_.data() : nullptr, n, t);
     if (i != 0) bar.wait();
     dy = dx;
   }
@@ -524,11 +709,19 @@ void Trainer::runData(Job& job, int t, int T) {
   rowBlock(job.n, t, T, r0, r1);
   float* grad = grads_[t].data;
   if (job.rows) gatherRows(job, r0, r1);  // the only rows of x this thread reads
+  indexNonzeros(job, r0, r1);
+  const bool sparse = sparseInput(r0, r1);
+  int32_t* colCounts = colCount_.data() + static_cast<size_t>(t) * opt_.inputDim;
+  if (sparse && train) indexColumns(job.n, r0, r1, 0, opt_.inputDim, colCounts);
   if (r1 > r0) {
     const float* a = job.x;
     int lda = opt_.inputDim;
     for (size_t i = 0; i < encoder_.size(); i++) {
-      forwardDense(encoder_[i], a, lda, r0, r1, 0, encoder_[i].out, true, enc_[i].data);
+      if (i == 0 && sparse) {
+        forwardSparseInput(encoder_[0], r0, r1, 0, encoder_[0].out, enc_[0].data, t);
+      } else {
+        forwardDense(encoder_[i], a, lda, r0, r1, 0, encoder_[i].out, true, enc_[i].data);
+      }
       a = enc_[i].data;
       lda = encoder_[i].out;
     }
@@ -590,7 +783,8 @@ void Trainer::runData(Job& job, int t, int T) {
         const size_t i = encoder_.size() - 1 - ii;
         const Layer& l = encoder_[i];
         float* dx = i == 0 ? nullptr : view(spare[flip ^= 1], l.in);
-        backwardDense(l, i == 0 ? job.x : enc_[i - 1].data, l.in, i != 0, dy, r0, r1, 0, l.in, 0, l.out, grad, dx, false);
+        backwardDense(l, i == 0 ? job.x : enc_[i - 1].data, l.in, i != 0, dy, r0, r1, 0, l.in, 0, l.out, grad, dx, false,
+                      i == 0 && sparse ? colCounts : nullptr, job.n, t);
         dy = dx;
       }
     }
@@ -625,6 +819,11 @@ double Trainer::runJob(Mode mode, const float* x, int n, const float* eps, Evalu
       inputCapacity_ = n;
     }
     x = input_.data;
+  }
+  if (mode != Mode::Evaluate && n > colCapacity_) {
+    colRow_.resize(static_cast<size_t>(n) * opt_.inputDim);
+    colValue_.resize(static_cast<size_t>(n) * opt_.inputDim);
+    colCapacity_ = n;
   }
   useBlasThreads(opt_.parallel == Parallel::Blas ? opt_.threads : 1);
   const int T = pool_.threads();

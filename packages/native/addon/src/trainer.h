@@ -28,6 +28,12 @@ enum class Parallel {
 /** Batch size from which Parallel::Auto uses Data. */
 constexpr int kAutoDataRows = 320;
 
+/**
+ * The first layer reads the input as sparse rows when at most this fraction of its entries is
+ * nonzero (MNIST in [0,1]: ~19 %; measured break-even against the dense GEMM: see README).
+ */
+constexpr double kSparseInputMaxDensity = 0.5;
+
 struct Options {
   int inputDim = 784;
   std::vector<int> encoderHidden{512, 256};
@@ -40,6 +46,8 @@ struct Options {
   bool gaussianIncludeConstant = false;
   int threads = 1;
   Parallel parallel = Parallel::Auto;
+  /** Let the first layer skip zero inputs in batches sparse enough (kSparseInputMaxDensity). */
+  bool sparseInput = true;
 };
 
 struct Evaluation {
@@ -106,6 +114,9 @@ class Trainer {
   struct Job;
   void runSplit(Job& job, int t, int T);
   void gatherRows(const Job& job, int r0, int r1);
+  void indexNonzeros(const Job& job, int r0, int r1);
+  bool sparseInput(int r0, int r1) const;
+  void indexColumns(int n, int r0, int r1, int k0, int k1, int32_t* counts);
   void runData(Job& job, int t, int T);
 
 
@@ -119,8 +130,11 @@ class Trainer {
   }
   void adamRange(size_t begin, size_t end, int gradBuffers);
   void forwardDense(const Layer& l, const float* a, int lda, int r0, int r1, int c0, int c1, bool relu, float* y);
+  void forwardSparseInput(const Layer& l, int r0, int r1, int c0, int c1, float* y, int t);
+  void weightGradSparseInput(const Layer& l, int n, int r0, int r1, const int32_t* counts, const float* dy, int k0, int k1, float* grad,
+                             int t);
   void backwardDense(const Layer& l, const float* a, int lda, bool aIsRelu, const float* dy, int r0, int r1, int k0, int k1,
-                     int c0, int c1, float* grad, float* dx, bool adam);
+                     int c0, int c1, float* grad, float* dx, bool adam, const int32_t* sparseCounts = nullptr, int n = 0, int thread = 0);
   void heads(int r0, int r1, const float* h, int ldh, const float* eps, double& kl);
 
   void headGrads(int r0, int r1, const float* eps);
@@ -139,6 +153,13 @@ class Trainer {
   Buffer mu_a_, logvar_a_, std_a_, z_a_, dmu_, dlogvar_, dz_, logits_, gradA_, gradB_;
   Buffer input_;  // [inputCapacity_, inputDim]: stepRows' gathered batch
   int inputCapacity_ = 0;
+  // The input batch's nonzero entries, row by row (row r's at r·inputDim, nzCount_[r] of them), and
+  // for the first layer's weight gradient pixel by pixel (pixel p's rows from p·n + r0, where r0 is
+  // the first row of the thread's share; colCount_ holds one count per thread and pixel).
+  std::vector<int32_t> nzIndex_, nzCount_, colRow_, colCount_;
+  std::vector<float> nzValue_, colValue_;
+  int colCapacity_ = 0;
+  std::vector<Buffer> strip_;  // per thread: a [max(capacity, inputDim), 64] copy of a strip of W or dy
   Pool pool_;
   struct PartialSlots;
   std::unique_ptr<PartialSlots> partials_;
