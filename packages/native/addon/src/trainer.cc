@@ -283,6 +283,48 @@ VAE_FUSE_ATTRIBUTE inline void sparseCombine64(const int32_t* __restrict idx, co
   o[7] = a7;
 }
 
+/** sparseCombine64 for two lists at once: twice the independent multiply-adds in flight. */
+VAE_FUSE_ATTRIBUTE inline void sparseCombine64x2(const int32_t* __restrict idxA, const float* __restrict valA, int countA,
+                                                 const int32_t* __restrict idxB, const float* __restrict valB, int countB,
+                                                 const float* __restrict base, size_t stride, float* __restrict outA,
+                                                 float* __restrict outB) {
+  VAE_FUSE_MULTIPLY_ADD
+  Floats8 a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
+  Floats8 b0 = {}, b1 = {}, b2 = {}, b3 = {}, b4 = {}, b5 = {}, b6 = {}, b7 = {};
+  const int both = std::min(countA, countB);
+  int k = 0;
+  for (; k < both; k++) {
+    const Floats8 va = Floats8{} + valA[k];
+    const Floats8 vb = Floats8{} + valB[k];
+    const Floats8* ra = reinterpret_cast<const Floats8*>(base + static_cast<size_t>(idxA[k]) * stride);
+    const Floats8* rb = reinterpret_cast<const Floats8*>(base + static_cast<size_t>(idxB[k]) * stride);
+    a0 += va * ra[0]; b0 += vb * rb[0];
+    a1 += va * ra[1]; b1 += vb * rb[1];
+    a2 += va * ra[2]; b2 += vb * rb[2];
+    a3 += va * ra[3]; b3 += vb * rb[3];
+    a4 += va * ra[4]; b4 += vb * rb[4];
+    a5 += va * ra[5]; b5 += vb * rb[5];
+    a6 += va * ra[6]; b6 += vb * rb[6];
+    a7 += va * ra[7]; b7 += vb * rb[7];
+  }
+  for (int j = k; j < countA; j++) {
+    const Floats8 va = Floats8{} + valA[j];
+    const Floats8* ra = reinterpret_cast<const Floats8*>(base + static_cast<size_t>(idxA[j]) * stride);
+    a0 += va * ra[0]; a1 += va * ra[1]; a2 += va * ra[2]; a3 += va * ra[3];
+    a4 += va * ra[4]; a5 += va * ra[5]; a6 += va * ra[6]; a7 += va * ra[7];
+  }
+  for (int j = k; j < countB; j++) {
+    const Floats8 vb = Floats8{} + valB[j];
+    const Floats8* rb = reinterpret_cast<const Floats8*>(base + static_cast<size_t>(idxB[j]) * stride);
+    b0 += vb * rb[0]; b1 += vb * rb[1]; b2 += vb * rb[2]; b3 += vb * rb[3];
+    b4 += vb * rb[4]; b5 += vb * rb[5]; b6 += vb * rb[6]; b7 += vb * rb[7];
+  }
+  Floats8* oa = reinterpret_cast<Floats8*>(outA);
+  Floats8* ob = reinterpret_cast<Floats8*>(outB);
+  oa[0] = a0; oa[1] = a1; oa[2] = a2; oa[3] = a3; oa[4] = a4; oa[5] = a5; oa[6] = a6; oa[7] = a7;
+  ob[0] = b0; ob[1] = b1; ob[2] = b2; ob[3] = b3; ob[4] = b4; ob[5] = b5; ob[6] = b6; ob[7] = b7;
+}
+
 /** out[c0:c1] = Σ_k val[k] · row(idx[k])[c0:c1] for columns c0..c1 (a narrow tail, or any width). */
 inline void sparseCombineNarrow(const int32_t* idx, const float* val, int count, const float* base, size_t stride, int c0, int c1,
                                 float* out) {
@@ -316,7 +358,12 @@ void Trainer::forwardSparseInput(const Layer& l, int r0, int r1, int c0, int c1,
   int c = c0;
   for (; c + kSparseChunk <= c1; c += kSparseChunk) {
     copyStrip(W, l.out, c, 0, l.in, strip);
-    for (int r = r0; r < r1; r++)
+    int r = r0;
+    for (; r + 1 < r1; r += 2)
+      sparseCombine64x2(nzIndex_.data() + r * D, nzValue_.data() + r * D, nzCount_[r], nzIndex_.data() + (r + 1) * D,
+                        nzValue_.data() + (r + 1) * D, nzCount_[r + 1], strip, kSparseChunk, y + static_cast<size_t>(r) * l.out + c,
+                        y + static_cast<size_t>(r + 1) * l.out + c);
+    if (r < r1)
       sparseCombine64(nzIndex_.data() + r * D, nzValue_.data() + r * D, nzCount_[r], strip, kSparseChunk,
                       y + static_cast<size_t>(r) * l.out + c);
   }
@@ -341,7 +388,13 @@ void Trainer::weightGradSparseInput(const Layer& l, int n, int r0, int r1, const
   int c = 0;
   for (; c + kSparseChunk <= l.out; c += kSparseChunk) {
     copyStrip(dy, l.out, c, r0, r1, strip);
-    for (int p = k0; p < k1; p++) {
+    int p = k0;
+    for (; p + 1 < k1; p += 2) {
+      const size_t at = static_cast<size_t>(p) * n + r0, bt = at + n;
+      sparseCombine64x2(colRow_.data() + at, colValue_.data() + at, counts[p], colRow_.data() + bt, colValue_.data() + bt, counts[p + 1],
+                        strip, kSparseChunk, dW + static_cast<size_t>(p) * l.out + c, dW + static_cast<size_t>(p + 1) * l.out + c);
+    }
+    if (p < k1) {
       const size_t at = static_cast<size_t>(p) * n + r0;
       sparseCombine64(colRow_.data() + at, colValue_.data() + at, counts[p], strip, kSparseChunk, dW + static_cast<size_t>(p) * l.out + c);
     }
