@@ -2,7 +2,7 @@
 // Throughput of NativeVaeTrainer.step on the reference model (784→512→256→(20,20); 20→256→512→784),
 // in samples/s, after warm-up, for each batch size and threading mode. Needs `pnpm build` first.
 //
-//   node bench/step-bench.mjs [--batches 64,256,1024] [--modes 1,2:auto,2:split,2:data,2:blas]
+//   node bench/step-bench.mjs [--batches 64,256,1024] [--modes 1,2:auto,2:split,2:data,2:blas,2:auto:dense]
 //                             [--seconds 0.5] [--repeats 7] [--json]
 //
 // Data: real MNIST training images scaled to [0, 1] when ../shared/data/mnist (beside the repository)
@@ -25,8 +25,9 @@ const batches = opt('batches', '64,256,1024').split(',').map(Number);
 const modes = opt('modes', '1,2:auto,2:split,2:data,2:blas')
   .split(',')
   .map((m) => {
-    const [threads, parallel] = m.split(':');
-    return { threads: Number(threads), ...(parallel ? { parallel } : {}) };
+    // threads[:parallel[:dense]] — "dense": sparseInput off, the first layer always uses sgemm.
+    const [threads, parallel, dense] = m.split(':');
+    return { threads: Number(threads), ...(parallel ? { parallel } : {}), ...(dense === 'dense' ? { sparseInput: false } : {}) };
   });
 const seconds = Number(opt('seconds', '0.5'));
 const repeats = Number(opt('repeats', '7'));
@@ -109,6 +110,7 @@ const results = cells.map(({ n, mode, rates, loss, trainer }) => {
     batch: n,
     threads: mode.threads,
     parallel: mode.threads === 1 ? 'none' : (mode.parallel ?? 'default'),
+    sparseInput: mode.sparseInput ?? true,
     median: Math.round(median(rates)),
     best: Math.round(Math.max(...rates)),
     worst: Math.round(Math.min(...rates)),
@@ -120,7 +122,7 @@ if (json) {
 } else {
   console.log(`batch  mode                    median     best    worst`);
   for (const r of results) {
-    const label = r.threads === 1 ? '1 thread' : `${r.threads} threads, ${r.parallel}`;
+    const label = (r.threads === 1 ? '1 thread' : `${r.threads} threads, ${r.parallel}`) + (r.sparseInput ? '' : ', dense');
     console.log(`${String(r.batch).padStart(5)}  ${label.padEnd(22)} ${String(r.median).padStart(7)}  ${String(r.best).padStart(7)}  ${String(r.worst).padStart(7)}`);
   }
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
