@@ -564,31 +564,24 @@ void dataEntry(void* ctx, int t, int T) {
 
 }  // namespace
 
-// stepRows: rows r0..r1 of the batch, gathered and normalized into job.x (the trainer's input_).
-void Trainer::gatherRows(const Job& job, int r0, int r1) {
+// Rows r0..r1 of the batch: gathered and normalized into job.x first (stepRows), then indexed as
+// sparse rows (the indices and values of their nonzero entries, in order), one row at a time while
+// it is in L1.
+void Trainer::prepareRows(const Job& job, int r0, int r1) {
   const size_t D = static_cast<size_t>(opt_.inputDim);
-  const uint8_t* images = job.rows->images;
-  const uint32_t* indices = job.rows->indices;
-  const float* __restrict table = job.rows->table;
-  float* x = const_cast<float*>(job.x);
   for (int r = r0; r < r1; r++) {
-    const uint8_t* __restrict src = images + static_cast<size_t>(indices[r]) * D;
-    float* __restrict dst = x + static_cast<size_t>(r) * D;
-    for (size_t j = 0; j < D; j++) dst[j] = table[src[j]];
-  }
-}
-
-// Rows r0..r1 of job.x as sparse rows: the indices and values of their nonzero entries, in order.
-void Trainer::indexNonzeros(const Job& job, int r0, int r1) {
-  const int D = opt_.inputDim;
-  for (int r = r0; r < r1; r++) {
-    const float* __restrict xr = job.x + static_cast<size_t>(r) * D;
+    float* __restrict xr = const_cast<float*>(job.x) + static_cast<size_t>(r) * D;
+    if (job.rows) {
+      const uint8_t* __restrict src = job.rows->images + static_cast<size_t>(job.rows->indices[r]) * D;
+      const float* __restrict table = job.rows->table;
+      for (size_t j = 0; j < D; j++) xr[j] = table[src[j]];
+    }
     int32_t* __restrict idx = nzIndex_.data() + static_cast<size_t>(r) * D;
     float* __restrict val = nzValue_.data() + static_cast<size_t>(r) * D;
     int count = 0;
-    for (int j = 0; j < D; j++) {  // branch-free compaction
+    for (size_t j = 0; j < D; j++) {  // branch-free compaction
       const float v = xr[j];
-      idx[count] = j;
+      idx[count] = static_cast<int32_t>(j);
       val[count] = v;
       count += v != 0.0f;
     }
@@ -637,8 +630,7 @@ void Trainer::runSplit(Job& job, int t, int T) {
   int c0, c1, k0, k1, r0, r1;
   // Every thread reads every row below: gather (stepRows) and index a share each, then meet.
   rowBlock(n, t, T, r0, r1);
-  if (job.rows) gatherRows(job, r0, r1);
-  indexNonzeros(job, r0, r1);
+  prepareRows(job, r0, r1);
   bar.wait();
   const bool sparse = sparseInput(0, n);
   if (sparse && train) {  // this thread's pixels, for its rows of the first layer's dW
@@ -761,8 +753,7 @@ void Trainer::runData(Job& job, int t, int T) {
   int r0, r1;
   rowBlock(job.n, t, T, r0, r1);
   float* grad = grads_[t].data;
-  if (job.rows) gatherRows(job, r0, r1);  // the only rows of x this thread reads
-  indexNonzeros(job, r0, r1);
+  prepareRows(job, r0, r1);  // the only rows of x this thread reads
   const bool sparse = sparseInput(r0, r1);
   int32_t* colCounts = colCount_.data() + static_cast<size_t>(t) * opt_.inputDim;
   if (sparse && train) indexColumns(job.n, r0, r1, 0, opt_.inputDim, colCounts);

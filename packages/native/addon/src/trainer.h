@@ -113,8 +113,7 @@ class Trainer {
   enum class Mode { Step, Gradients, Evaluate };
   struct Job;
   void runSplit(Job& job, int t, int T);
-  void gatherRows(const Job& job, int r0, int r1);
-  void indexNonzeros(const Job& job, int r0, int r1);
+  void prepareRows(const Job& job, int r0, int r1);
   bool sparseInput(int r0, int r1) const;
   void indexColumns(int n, int r0, int r1, int k0, int k1, int32_t* counts);
   void runData(Job& job, int t, int T);
