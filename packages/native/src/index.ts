@@ -109,7 +109,8 @@ export interface NativeTrainerInit {
   gaussianIncludeConstant: boolean;
   threads: number;
   parallel: NativeParallel;
-  sparseInput: boolean;
+  /** Default true. */
+  sparseInput?: boolean;
   weights: Float32Array[];
 }
 

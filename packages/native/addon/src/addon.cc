@@ -203,7 +203,10 @@ napi_value Construct(napi_env env, napi_callback_info info) {
       throw JsError("parallel: expected 'auto', 'split', 'data' or 'blas'", true);
     }
 
-    opt.sparseInput = toBool(env, property(env, o, "sparseInput"));
+    napi_value sparseInput = property(env, o, "sparseInput");
+    napi_valuetype sparseType;
+    CHECK_NAPI(napi_typeof(env, sparseInput, &sparseType));
+    if (sparseType != napi_undefined) opt.sparseInput = toBool(env, sparseInput);  // else the default, true
 
     auto trainer = std::make_unique<vae::Trainer>(opt);
     napi_value weights = property(env, o, "weights");
