@@ -238,7 +238,6 @@ void Trainer::forwardDense(const Layer& l, const float* a, int lda, int r0, int 
 
 namespace {
 
-
 // 8 floats, loaded from any float address. GCC/Clang vector extensions: AVX/AVX-512 or NEON code
 // without intrinsics. Hand-vectorized because the auto-vectorizer turns the loop below into gathers.
 typedef float Floats8 __attribute__((vector_size(32), aligned(4)));
