@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { normalizationTable } from '@vae/data';
-import type { StepEngine, StepEngineFactory } from '@vae/train';
+import { adamStateTensors, readAdamState, type StepEngine, type StepEngineFactory } from '@vae/train';
 import { NativeVaeTrainer, type NativeParallel } from './index.js';
 
 export interface NativeStepEngineOptions {
@@ -71,40 +71,13 @@ export function nativeStepEngine(options: NativeStepEngineOptions = {}): StepEng
         tf.tidy(() => variables.forEach(({ variable }, i) => variable.assign(tf.tensor(weights[i]!, variable.shape, 'float32'))));
       },
       async optimizerState() {
-        const state = trainer.getAdamState();
-        const tensors: tf.NamedTensorMap = {
-          'adam/iterations': tf.scalar(state.iterations, 'int32'),
-          'adam/accBeta1': tf.scalar(state.accBeta1),
-          'adam/accBeta2': tf.scalar(state.accBeta2),
-        };
-        if (state.iterations > 0) {
-          variables.forEach(({ name, variable }, i) => {
-            tensors[`adam/m/${name}`] = tf.tensor(state.m[i]!, variable.shape, 'float32');
-            tensors[`adam/v/${name}`] = tf.tensor(state.v[i]!, variable.shape, 'float32');
-          });
-        }
+        const tensors = adamStateTensors(trainer.getAdamState(), variables);
         return { tensors, dispose: () => tf.dispose(Object.values(tensors)) };
       },
       async restore(tensors, source) {
         copyModelIn();
-        const iterations = tensors['adam/iterations'];
-        if (!iterations) throw new Error(`${source}: missing optimizer state "adam/iterations"`);
-        if (!tensors[`adam/m/${variables[0]!.name}`]) return; // saved before the first step
-        const steps = iterations.dataSync()[0]!;
-        const read = (key: string) => {
-          const t = tensors[key];
-          if (!t) throw new Error(`${source}: missing optimizer state "${key}"`);
-          return t.dataSync() as Float32Array;
-        };
-        // Checkpoints written by older tfjs optimizers lack the running products: recompute them as tfjs does.
-        const power = (key: string, beta: number) => (tensors[key] ? read(key)[0]! : Math.fround(beta ** (steps + 1)));
-        trainer.setAdamState({
-          iterations: steps,
-          accBeta1: power('adam/accBeta1', adam.beta1),
-          accBeta2: power('adam/accBeta2', adam.beta2),
-          m: variables.map(({ name }) => read(`adam/m/${name}`)),
-          v: variables.map(({ name }) => read(`adam/v/${name}`)),
-        });
+        const state = readAdamState(tensors, variables, adam, source);
+        if (state) trainer.setAdamState(state);
       },
       dispose() {
         trainer.dispose();

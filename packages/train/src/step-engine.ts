@@ -21,9 +21,10 @@ export interface StepEngineContext {
 }
 
 /**
- * Performs the optimizer steps of `train`. The default engine (`tfjsStepEngine`) runs tfjs-core
- * ops on the model's own variables on whichever backend is active; an engine may instead keep its
- * own copy of the weights (e.g. a native addon) and write them into the model on `syncModel`.
+ * Performs the optimizer steps of `train`. The tfjs engines run tfjs-core ops on the model's own
+ * variables on whichever backend is active (`tfjsStepEngine` with tfjs' Adam; `hostAdamStepEngine`
+ * with Adam fused on the host, the default on wasm and cpu); an engine may instead keep its own copy
+ * of the weights (e.g. a native addon) and write them into the model on `syncModel`.
  *
  * Noise is given as a seed, not as numbers, so an engine on a GPU can draw it on the device.
  * Every engine draws `eps ~ N(0, I)` `[n, latentDim]` as `tf.randomNormal` does with that seed.

@@ -16,7 +16,7 @@ import { TrainConfigError, TrainingDivergedError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import { SeedStream, deriveSeed } from './seeds.js';
 import type { AdamSettings, StepEngine, StepEngineFactory } from './step-engine.js';
-import { tfjsStepEngine } from './tfjs-engine.js';
+import { defaultStepEngine } from './host-adam-engine.js';
 
 export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = Object.freeze({
   epochs: 50,
@@ -60,7 +60,7 @@ export interface TrainOptions extends Partial<TrainSettings> {
   evalBatchSize?: number;
   /** Let other work (signals, UI) run at least this often, in ms. Default 100. */
   yieldIntervalMs?: number;
-  /** What performs the steps. Default `tfjsStepEngine` (tfjs-core ops on the active backend). */
+  /** What performs the steps. Default `defaultStepEngine`: tfjs-core ops on the active backend, Adam on the host for wasm and cpu. */
   engine?: StepEngineFactory;
 }
 
@@ -112,7 +112,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     gaussian: { range: normalizationRange(normalization) },
   };
   const adam: AdamSettings = { learningRate: settings.learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }; // PyTorch's epsilon
-  const makeEngine = options.engine ?? tfjsStepEngine;
+  const makeEngine = options.engine ?? defaultStepEngine;
   let engine: StepEngine;
   let state: TrainingState = {
     formatVersion: CHECKPOINT_FORMAT_VERSION,
