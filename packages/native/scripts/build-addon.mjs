@@ -9,7 +9,7 @@
 //   VAE_NATIVE_SKIP_BUILD=1   skip the native build (same warning, exit 0)
 //   VAE_NATIVE_STRICT=1       exit 1 instead of warning when the build fails (for CI that needs it)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,7 +73,15 @@ if (run.status === 0 && existsSync(output)) {
     const first = (probe.stderr || '').split('\n').find((l) => /Error|error/.test(l)) ?? 'unknown error';
     unavailable(`the addon built but does not load: ${first.trim()}`);
   }
-  writeStatus({ ok: true, at: new Date().toISOString() });
+  // The CPU it was built for (-march=native): the loader refuses to load it on a CPU lacking any of
+  // these flags, where it would die of SIGILL (see src/cpu-features.ts).
+  let cpuFlags;
+  try {
+    cpuFlags = /^(?:flags|Features)\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim().split(/\s+/);
+  } catch {
+    // not Linux: nothing recorded, nothing checked
+  }
+  writeStatus({ ok: true, at: new Date().toISOString(), arch: process.arch, ...(cpuFlags ? { cpuFlags } : {}) });
   console.log(`[@vae/native] built ${path.relative(root, output)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   process.exit(0);
 }

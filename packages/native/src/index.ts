@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { cpuIsaFlags, missingIsaFlags } from './cpu-features.js';
 
 /** Sizes of the MLP VAE; the same shape as `@vae/model`'s `VaeConfig` (a resolved one: no defaults here). */
 export interface NativeVaeConfig {
@@ -151,6 +152,8 @@ function tryLoad(): { binding?: NativeBinding; error?: string } {
     }
     return { error: `the addon was not built${why} [${file} is missing]` };
   }
+  const unsafe = cpuMismatch(file);
+  if (unsafe) return { error: unsafe };
   try {
     chooseBlasKernels();
     const binding = createRequire(import.meta.url)(file) as NativeBinding;
@@ -159,6 +162,23 @@ function tryLoad(): { binding?: NativeBinding; error?: string } {
   } catch (e) {
     return { error: `loading ${file} failed: ${e instanceof Error ? e.message : String(e)}` };
   }
+}
+
+/** Why the addon must not be loaded on this CPU (see cpu-features.ts), or undefined. */
+function cpuMismatch(file: string): string | undefined {
+  let status: { arch?: string; cpuFlags?: string[] };
+  try {
+    status = JSON.parse(readFileSync(fileURLToPath(STATUS_URL), 'utf8')) as typeof status;
+  } catch {
+    return undefined; // no record (an older build): nothing to compare
+  }
+  const rebuild = 'rebuild it on this machine: pnpm --filter @vae/native build';
+  if (status.arch && status.arch !== process.arch) return `${file} was built for ${status.arch}, this is ${process.arch}; ${rebuild}`;
+  const here = cpuIsaFlags();
+  if (!status.cpuFlags || !here) return undefined;
+  const missing = missingIsaFlags(status.cpuFlags, here);
+  if (missing.length === 0) return undefined;
+  return `${file} was compiled for a CPU with ${missing.join(', ')}, which this CPU lacks (loading it would crash); ${rebuild}`;
 }
 
 /**
