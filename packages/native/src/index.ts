@@ -20,7 +20,7 @@ export type NativeReconstruction = 'bernoulli' | 'gaussian';
  *   update of each block done by the thread that computed it (one barrier per layer). Best for small batches.
  * - `data`: each thread runs the whole step on its slice of the batch into its own gradient buffer;
  *   one barrier, then the buffers are summed inside the Adam update. Best for large batches.
- * - `auto` (default): `split` below 320 rows, `data` from 320 rows on. Deterministic: it depends on n only.
+ * - `auto` (default): `split` below 256 rows, `data` from 256 rows on. Deterministic: it depends on n only.
  * - `blas`: one thread of ours, OpenBLAS' own thread pool inside each GEMM (slowest here; for comparison).
  */
 export type NativeParallel = 'auto' | 'split' | 'data' | 'blas';

@@ -394,7 +394,7 @@ describe.skipIf(!available)(title, () => {
       const optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
       const w0 = weightsOf(vae);
       const trainer = new NativeVaeTrainer({ config, weights: w0, ...mode });
-      // 330 ≥ 320 rows: 'auto' switches from split to data for that batch.
+      // 330 ≥ 256 rows: 'auto' switches from split to data for that batch.
       [8, 3, 50, 1, 330, 2, 8].forEach((n, s) => {
         const { x, eps } = batch(config, n, 80 + s);
         const expected = tfjsStep(vae, optimizer, x, eps, n, elboOptions({}));
@@ -409,7 +409,7 @@ describe.skipIf(!available)(title, () => {
 
   it('stepRows gathers and normalizes rows itself, bit-identically to step on the gathered rows', () => {
     for (const [config, ns, modes] of [
-      // 330 ≥ 320 rows: 'auto' switches from split to data for that batch; 1 and 3 rows: fewer than some thread counts.
+      // 330 ≥ 256 rows: 'auto' switches from split to data for that batch; 1 and 3 rows: fewer than some thread counts.
       [ODD, [8, 3, 50, 1, 330, 2, 8], MODES],
       [REFERENCE, [256, 256, 100], [{ threads: 1 }, { threads: 2 }]],
     ] as const) {

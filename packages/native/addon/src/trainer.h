@@ -26,7 +26,7 @@ enum class Parallel {
 };
 
 /** Batch size from which Parallel::Auto uses Data. */
-constexpr int kAutoDataRows = 320;
+constexpr int kAutoDataRows = 256;
 
 /**
  * The first layer reads the input as sparse rows when at most this fraction of its entries is
