@@ -76,7 +76,11 @@ export class HostAdam {
       // Layout (bytes, each array 16-byte aligned): all m, all v, then one variable's w and g.
       const padded = (n: number) => Math.ceil(n / 4) * 16;
       let at = 0;
-      const place = (n: number) => ((at += padded(n)), at - padded(n));
+      const place = (n: number) => {
+        const offset = at;
+        at += padded(n);
+        return offset;
+      };
       const m = sizes.map(place);
       const v = sizes.map(place);
       const largest = Math.max(0, ...sizes);
@@ -84,8 +88,7 @@ export class HostAdam {
       const g = place(largest);
       const pages = Math.ceil(at / 65536) - exports.memory.buffer.byteLength / 65536;
       if (pages > 0) exports.memory.grow(pages);
-      const buffer = exports.memory.buffer; // views only after growing, which detaches the old buffer
-      new Uint8Array(buffer).fill(0);
+      const buffer = exports.memory.buffer; // views only after growing, which detaches the old buffer; fresh pages are zeros
       this.m = sizes.map((n, i) => new Float32Array(buffer, m[i], n));
       this.v = sizes.map((n, i) => new Float32Array(buffer, v[i], n));
       this.wasm = { exports, offsets: { m, v, w, g }, w: new Float32Array(buffer, w, largest), g: new Float32Array(buffer, g, largest) };
