@@ -22,6 +22,9 @@ export function hostAdamStepEngine({ model, adam, loss }: StepEngineContext): St
   const read = () => variables.map(({ variable }) => Float32Array.from(variable.dataSync() as Float32Array));
   let weights = read();
   const optimizer = new HostAdam(adam, weights.map((w) => w.length));
+  // wasm copies a new tensor's values into its heap; cpu keeps the array itself, so it gets a copy
+  // (the next update works on `weights` in place).
+  const copyOnWrite = tf.getBackend() !== 'wasm';
   let lossSum = 0;
   return {
     name: `tfjs (${tf.getBackend()}), Adam on the host`,
@@ -38,11 +41,10 @@ export function hostAdamStepEngine({ model, adam, loss }: StepEngineContext): St
         batchLoss.dispose();
         tf.dispose(gradients);
       }
-      // wasm copies a new tensor's values into its heap; cpu keeps the array itself, so it gets a copy
-      // (the next update works on `weights` in place).
-      const copy = tf.getBackend() !== 'wasm';
       tf.tidy(() =>
-        variables.forEach(({ variable }, i) => variable.assign(tf.tensor(copy ? weights[i]!.slice() : weights[i]!, variable.shape, 'float32'))),
+        variables.forEach(({ variable }, i) =>
+          variable.assign(tf.tensor(copyOnWrite ? weights[i]!.slice() : weights[i]!, variable.shape, 'float32')),
+        ),
       );
     },
     readLossSum: () => lossSum,

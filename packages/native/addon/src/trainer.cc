@@ -176,43 +176,38 @@ void Trainer::ensureCapacity(int n) {
 //   w ← (m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε) · (−lr) + w
 // (tfjs' CPU kernels compute each op in double and round to float32, which for +, −, ·, /, √ of
 // float32 operands is the same as the float32 op; we build with -ffp-contract=off, so no FMA).
+namespace {
+struct AdamConstants {
+  float b1, b2, omb1, omb2, eps, negLr, oma1, oma2;
+};
+/** One parameter's update, given its gradient g (the formula above). */
+inline void adamElement(const AdamConstants& k, float g, float& m, float& v, float& w) {
+  const float mi = m * k.b1 + g * k.omb1;
+  const float vi = v * k.b2 + (g * g) * k.omb2;
+  m = mi;
+  v = vi;
+  w = ((mi / k.oma1) / (std::sqrt(vi / k.oma2) + k.eps)) * k.negLr + w;
+}
+}  // namespace
+
+// One loop per count of gradient buffers, so the common cases (1, 2) stay branch-free and vectorized.
 void Trainer::adamRange(size_t begin, size_t end, int gradBuffers) {
   float* __restrict w = params_.data;
   float* __restrict m = m_.data;
   float* __restrict v = v_.data;
   const float* __restrict g0 = grads_[0].data;
-  const float b1 = b1_, b2 = b2_, omb1 = omb1_, omb2 = omb2_, eps = eps_, negLr = negLr_, oma1 = oma1_, oma2 = oma2_;
+  const AdamConstants k{b1_, b2_, omb1_, omb2_, eps_, negLr_, oma1_, oma2_};
   if (gradBuffers == 1) {
+    for (size_t i = begin; i < end; i++) adamElement(k, g0[i], m[i], v[i], w[i]);
+  } else if (gradBuffers == 2) {
+    const float* __restrict g1 = grads_[1].data;
+    for (size_t i = begin; i < end; i++) adamElement(k, g0[i] + g1[i], m[i], v[i], w[i]);
+  } else {
     for (size_t i = begin; i < end; i++) {
-      const float g = g0[i];
-      const float mi = m[i] * b1 + g * omb1;
-      const float vi = v[i] * b2 + (g * g) * omb2;
-      m[i] = mi;
-      v[i] = vi;
-      w[i] = ((mi / oma1) / (std::sqrt(vi / oma2) + eps)) * negLr + w[i];
+      float g = g0[i];
+      for (int b = 1; b < gradBuffers; b++) g += grads_[b].data[i];
+      adamElement(k, g, m[i], v[i], w[i]);
     }
-    return;
-  }
-  const float* __restrict g1 = grads_[1].data;
-  if (gradBuffers == 2) {
-    for (size_t i = begin; i < end; i++) {
-      const float g = g0[i] + g1[i];
-      const float mi = m[i] * b1 + g * omb1;
-      const float vi = v[i] * b2 + (g * g) * omb2;
-      m[i] = mi;
-      v[i] = vi;
-      w[i] = ((mi / oma1) / (std::sqrt(vi / oma2) + eps)) * negLr + w[i];
-    }
-    return;
-  }
-  for (size_t i = begin; i < end; i++) {
-    float g = g0[i];
-    for (int b = 1; b < gradBuffers; b++) g += grads_[b].data[i];
-    const float mi = m[i] * b1 + g * omb1;
-    const float vi = v[i] * b2 + (g * g) * omb2;
-    m[i] = mi;
-    v[i] = vi;
-    w[i] = ((mi / oma1) / (std::sqrt(vi / oma2) + eps)) * negLr + w[i];
   }
 }
 
