@@ -24,8 +24,18 @@ function checkPositiveInt(value: unknown, field: string): number {
   return value;
 }
 
-/** Fills defaults and checks every field, so a bad size fails here and not deep in a matMul. */
+const CONFIG_FIELDS: readonly string[] = Object.keys(DEFAULT_VAE_CONFIG);
+
+/**
+ * Fills defaults and checks every field, so a bad size fails here and not deep in a matMul. A field
+ * this version does not know (say, a variant's, from a newer model.json) is refused, not dropped:
+ * dropping it would build a different model than the one described.
+ */
 export function resolveVaeConfig(partial: Partial<VaeConfig> = {}): VaeConfig {
+  const unknown = Object.keys(partial).filter((key) => !CONFIG_FIELDS.includes(key));
+  if (unknown.length > 0) {
+    throw new TypeError(`VaeConfig: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; this version knows ${CONFIG_FIELDS.join(', ')}`);
+  }
   const merged = { ...DEFAULT_VAE_CONFIG, ...partial };
   for (const field of ['encoderHidden', 'decoderHidden'] as const) {
     const widths = merged[field];

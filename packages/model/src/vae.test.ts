@@ -27,6 +27,10 @@ describe('Vae', () => {
     vae.dispose();
   });
 
+  it('refuses a config field it does not know instead of building another model', () => {
+    expect(() => new Vae({ kind: 'conv' } as never)).toThrow('VaeConfig: unknown field "kind"; this version knows inputDim, encoderHidden, latentDim, decoderHidden');
+  });
+
   it('initializes like torch.nn.Linear: uniform within ±1/√fan_in, seeded', () => {
     const a = new Vae(small, { seed: 3 });
     const b = new Vae(small, { seed: 3 });

@@ -147,8 +147,8 @@ describe.skipIf(!available)(`${title}: test evaluation`, () => {
     const factory = nativeStepEngine();
     const engine = factory({ model, adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, loss: {} });
     const options = { normalization: 'unit' as const, batchSize: 300, seed: 11 };
-    const viaTfjs = evaluate(model, test, options);
-    const viaNative = evaluate(model, test, options, engine.evaluateBatch);
+    const viaTfjs = await evaluate(model, test, options);
+    const viaNative = await evaluate(model, test, options, engine.evaluateBatch);
     engine.dispose();
     model.dispose();
     expect(viaNative.count).toBe(1000);

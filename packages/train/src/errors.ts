@@ -7,3 +7,8 @@ export class TrainingDivergedError extends Error {
 export class TrainConfigError extends Error {
   override name = 'TrainConfigError';
 }
+
+/** The engine asked for is not available here or cannot train the run; the message says why and how to get it. */
+export class EngineUnavailableError extends Error {
+  override name = 'EngineUnavailableError';
+}

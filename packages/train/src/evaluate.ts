@@ -32,14 +32,14 @@ export type EvaluationSums = Omit<Evaluation, 'count'>;
  * `tf.randomNormal([n, latentDim], 0, 1, 'float32', noiseSeed)`; returns the sums over the batch.
  * `StepEngine.evaluateBatch` has this shape, so an engine can evaluate on its own copy of the weights.
  */
-export type BatchEvaluator = (x: Float32Array, n: number, noiseSeed: number) => EvaluationSums;
+export type BatchEvaluator = (x: Float32Array, n: number, noiseSeed: number) => EvaluationSums | Promise<EvaluationSums>;
 
 /**
  * Evaluates the model on a whole split, in batches, keeping no tensors. `evaluateBatch` replaces
  * the tfjs forward passes (e.g. a native engine's); batching, normalization and noise seeds stay
  * the same, so both give the same figures up to float32 rounding.
  */
-export function evaluate(model: Vae, split: MnistSplit, options: EvaluateOptions = {}, evaluateBatch?: BatchEvaluator): Evaluation {
+export async function evaluate(model: Vae, split: MnistSplit, options: EvaluateOptions = {}, evaluateBatch?: BatchEvaluator): Promise<Evaluation> {
   const { normalization = 'unit', batchSize = 1000, seed = 0 } = options;
   // Checked once here instead of per batch (checkTargets: false below).
   checkReconstructionRange(options.reconstruction ?? 'bernoulli', normalizationRange(normalization), `pixels with normalization '${normalization}'`);
@@ -48,7 +48,7 @@ export function evaluate(model: Vae, split: MnistSplit, options: EvaluateOptions
   const order = Uint32Array.from({ length: split.count }, (_, i) => i);
   const buffer = new Float32Array(batchSize * pixels);
   const rng = createRng(seed);
-  const tfjsBatch: BatchEvaluator = (x, n, noiseSeed) => {
+  const tfjsBatch: BatchEvaluator = async (x, n, noiseSeed) => {
     const sums = tf.tidy(() => {
       const xt = tf.tensor2d(x, [n, pixels]);
       const { mu, logvar } = model.encode(xt);
@@ -58,7 +58,7 @@ export function evaluate(model: Vae, split: MnistSplit, options: EvaluateOptions
       return tf.stack([sampled.total, atMean.total, sampled.recon, sampled.kl].map((t) => tf.sum(t)));
     });
     // One read-back per batch (of up to `batchSize` images): a few per evaluation.
-    const [loss, lossMu, recon, kl] = Array.from(sums.dataSync());
+    const [loss, lossMu, recon, kl] = Array.from(await sums.data());
     sums.dispose();
     return { loss: loss!, lossMu: lossMu!, recon: recon!, kl: kl! };
   };
@@ -68,7 +68,7 @@ export function evaluate(model: Vae, split: MnistSplit, options: EvaluateOptions
     const end = Math.min(start + batchSize, split.count);
     const n = end - start;
     const x = gatherBatchInto(split, order, start, end, normalization, buffer, rng);
-    const sums = run(x, n, deriveSeed(seed, start));
+    const sums = await run(x, n, deriveSeed(seed, start));
     total.loss += sums.loss;
     total.lossMu += sums.lossMu;
     total.recon += sums.recon;

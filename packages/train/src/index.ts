@@ -11,7 +11,19 @@ export {
   type TrainSettings,
   type TrainingState,
 } from './checkpoint.js';
-export { TrainConfigError, TrainingDivergedError } from './errors.js';
+export { EngineUnavailableError, TrainConfigError, TrainingDivergedError } from './errors.js';
+export {
+  EngineRegistry,
+  type ActiveEngine,
+  type AdapterInfo,
+  type EngineChoice,
+  type EngineDefinition,
+  type EngineDevice,
+  type EngineProbe,
+  type EngineStatus,
+  type Support,
+  type TrainRequest,
+} from './engine-registry.js';
 export { evaluate, type BatchEvaluator, type EvaluateOptions, type Evaluation, type EvaluationSums } from './evaluate.js';
 export { SeedStream, deriveSeed } from './seeds.js';
 export { DEFAULT_TRAIN_SETTINGS, train, type BatchEvent, type TrainOptions, type TrainResult } from './train.js';

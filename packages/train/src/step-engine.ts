@@ -47,8 +47,12 @@ export interface StepEngine {
    * per-epoch test evaluation runs at the engine's speed; without it `train` evaluates with tfjs.
    */
   evaluateBatch?: BatchEvaluator;
-  /** The loss summed over the images of every step since the last `resetLoss` (may wait for the device). */
-  readLossSum(): number;
+  /**
+   * The loss summed over the images of every step since the last `resetLoss`. A GPU engine keeps
+   * the sum on the device and reads it back here, asynchronously (WebGPU has no synchronous read
+   * in Node, and a slow one in browsers).
+   */
+  readLossSum(): number | Promise<number>;
   resetLoss(): void;
   /** Makes the model's variables hold the engine's weights (before evaluation, sampling, saving). */
   syncModel(): void;

@@ -34,7 +34,7 @@ export function tfjsStepEngine({ model, adam, loss }: StepEngineContext): StepEn
       lossSum.dispose();
       lossSum = next;
     },
-    readLossSum: () => lossSum.dataSync()[0]!,
+    readLossSum: async () => (await lossSum.data())[0]!,
     resetLoss() {
       lossSum.dispose();
       lossSum = tf.scalar(0);

@@ -27,7 +27,7 @@ describe('train on real MNIST digits', () => {
     const digits = await realDigits();
     const data = { train: head(digits.train, 3000), test: head(digits.test, 500) };
     const vae = new Vae({}, { seed: 1 });
-    const before = evaluate(vae, data.test);
+    const before = await evaluate(vae, data.test);
     const epochs: number[] = [];
     const result = await train({ model: vae, data, epochs: 1, batchSize: 64, seed: 1, onEpoch: (m) => void epochs.push(m.testLoss) });
     const m = result.metrics[0]!;

@@ -180,8 +180,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const segmentStart = now();
       let lastYield = segmentStart;
       // Reads the running sum back (a sync) and stops the run on NaN/Inf before anything is saved.
-      const readBack = (batch: number) => {
-        readLoss = baseLoss + engine.readLossSum();
+      const readBack = async (batch: number) => {
+        readLoss = baseLoss + (await engine.readLossSum());
         readCount = count;
         if (!Number.isFinite(readLoss)) {
           throw new TrainingDivergedError(
@@ -208,7 +208,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         state.step++;
         state.batchInEpoch = batch + 1;
         const last = batch + 1 === batchesPerEpoch;
-        if (last || (batch + 1) % lossReadInterval === 0) readBack(batch + 1);
+        if (last || (batch + 1) % lossReadInterval === 0) await readBack(batch + 1);
         const t = now();
         onBatch?.({
           epoch: epoch + 1,
@@ -224,7 +224,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           lastYield = now();
         }
         if (signal?.aborted && !last) {
-          readBack(batch + 1);
+          await readBack(batch + 1);
           trainSeconds += (now() - segmentStart) / 1000;
           state.partial = { lossSum: readLoss, count, seconds: trainSeconds };
           completed = false;
@@ -235,7 +235,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       trainSeconds += (now() - segmentStart) / 1000;
       engine.syncModel();
       const evalStart = now();
-      const test = evaluate(model, testSplit, {
+      const test = await evaluate(model, testSplit, {
         ...lossOptions,
         normalization,
         batchSize: options.evalBatchSize ?? 1000,
