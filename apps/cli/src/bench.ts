@@ -19,11 +19,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, takeFirst } from '@vae/data/node';
 import { Vae } from '@vae/model';
 import { train } from '@vae/train';
-import { BACKEND_CHOICES, selectBackend, type BackendChoice } from './backend.js';
+import { ENGINE_CHOICES, nodeEngineRegistry, REFERENCE_REQUEST, selectEngine } from './engines/node-engines.js';
 import { formatCount, timestampName } from './format.js';
 
 interface BenchResult {
   backend: string;
+  /** What it ran on, e.g. the WebGPU adapter or the OpenBLAS core. */
+  device: string;
   batchSize: number;
   steps: number;
   samples: number;
@@ -43,15 +45,15 @@ const SHARED_MNIST = resolve(dirname(fileURLToPath(import.meta.url)), '../../../
 
 
 /** One configuration, in this process: prints one JSON line. */
-async function child(backend: BackendChoice, batchSize: number, samples: number, fullEpoch: boolean, repeats: number): Promise<void> {
-  const selected = await selectBackend(backend);
+async function child(backend: string, batchSize: number, samples: number, fullEpoch: boolean, repeats: number): Promise<void> {
+  const selected = (await selectEngine(backend, REFERENCE_REQUEST)).engine;
   const hasShared = existsSync(join(SHARED_MNIST, 'train-images-idx3-ubyte.gz'));
   const data = await loadMnist({ source: hasShared ? 'dir' : 'embedded', dataDir: hasShared ? SHARED_MNIST : undefined, log: () => {} });
   const test = takeFirst(data.test, 100);
   const quiet = { lossReadInterval: 10, yieldIntervalMs: 1e9 };
 
   const warmup = new Vae({}, { seed: 1 });
-  const engine = selected.engine;
+  const engine = selected.stepEngine;
   // Warm-up: at least 2 steps and about 2,000 images (wasm compiles, caches fill).
   await train({ model: warmup, data: { train: takeFirst(data.train, batchSize * Math.max(2, Math.ceil(2048 / batchSize))), test }, epochs: 1, batchSize, engine, ...quiet });
   warmup.dispose();
@@ -74,6 +76,7 @@ async function child(backend: BackendChoice, batchSize: number, samples: number,
   const steps = Math.ceil(trainSplit.count / batchSize);
   const result: BenchResult = {
     backend: selected.name,
+    device: selected.device.label,
     batchSize,
     steps,
     samples: trainSplit.count,
@@ -109,7 +112,7 @@ const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boo
 async function main(): Promise<void> {
   const program = new Command('bench')
     .description('Training speed of the reference VAE per backend and batch size (see BENCHMARKS.md).')
-    .addOption(new Option('--backends <list>', `comma-separated, from ${BACKEND_CHOICES.filter((b) => b !== 'auto').join(', ')}`).default('native,wasm,cpu'))
+    .addOption(new Option('--backends <list>', `comma-separated, from ${ENGINE_CHOICES.filter((b) => b !== 'auto').join(', ')} (default: every one available here but software GPU adapters)`))
     .addOption(new Option('--batch-sizes <list>', 'comma-separated').default('64,256,1024'))
     .addOption(new Option('--samples <n>', 'images trained per wasm/tensorflow measurement (cpu: a tenth)').default('25600'))
     .addOption(new Option('--repeats <n>', 'timed runs per configuration; the median is reported (cpu: 1)').default('3'))
@@ -121,22 +124,30 @@ async function main(): Promise<void> {
   const opts = program.opts<{ backends: string; batchSizes: string; samples: string; repeats: string; fullEpoch?: string; out?: string; child?: boolean }>();
   if (opts.child) {
     const [backend, batch, samples, full, repeats] = program.args;
-    await child(backend as BackendChoice, Number(batch), Number(samples), full === 'full', Number(repeats));
+    await child(backend!, Number(batch), Number(samples), full === 'full', Number(repeats));
     return;
   }
   const results: BenchResult[] = [];
   const configs: [string, number, number, boolean, number][] = [];
   const repeats = Number(opts.repeats);
-  for (const backend of list(opts.backends)) {
-    if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) throw new Error(`--backends: unknown backend ${backend}`);
+  const registry = nodeEngineRegistry();
+  const statuses = await registry.survey(REFERENCE_REQUEST);
+  const backends = opts.backends ? list(opts.backends) : statuses.filter((s) => s.probe.available && !s.probe.device.software).map((s) => s.name);
+  for (const backend of backends) {
+    const status = statuses.find((s) => s.name === backend);
+    if (!status) throw new Error(`--backends: unknown engine ${backend}; known: ${registry.names.join(', ')}`);
+    if (!status.probe.available) throw new Error(`--backends: ${backend} is unavailable here: ${status.probe.reason}`);
+    // Slow engines (plain JS, a software GPU) time a tenth of the images, once.
+    const slow = backend === 'cpu' || status.probe.device.software === true;
     for (const batch of list(opts.batchSizes).map(Number)) {
-      const samples = backend === 'cpu' ? Math.ceil(Number(opts.samples) / 10) : Number(opts.samples);
-      configs.push([backend, batch, Math.max(samples, batch * 5), false, backend === 'cpu' ? 1 : repeats]);
+      const samples = slow ? Math.ceil(Number(opts.samples) / 10) : Number(opts.samples);
+      configs.push([backend, batch, Math.max(samples, batch * 5), false, slow ? 1 : repeats]);
     }
   }
   if (opts.fullEpoch) configs.push([opts.fullEpoch, 64, 60_000, true, 1]);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`vae-ts bench: ${cpus().length} × ${cpu}, Node ${process.version}, ${new Date().toISOString()}`);
+  for (const s of statuses) if (backends.includes(s.name) && s.probe.available) console.log(`  ${s.name}: ${s.probe.device.label}`);
   console.log('backend     batch  images   samples/s (median, best)  ms/step  peak RSS  tensors before→after');
   for (const [backend, batch, samples, full, times] of configs) {
     const r = await runChild([backend, String(batch), String(samples), full ? 'full' : 'part', String(times)]);

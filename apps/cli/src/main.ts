@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { DataError } from '@vae/data';
-import { TrainConfigError, TrainingDivergedError } from '@vae/train';
-import { BackendUnavailableError } from './backend.js';
+import { EngineUnavailableError, TrainConfigError, TrainingDivergedError } from '@vae/train';
+import { runBackends } from './backends-command.js';
 import { EpochProgress } from './progress.js';
 import { runTrain } from './train-command.js';
 import { resolveTrainConfig, trainCommand, UsageError } from './train-options.js';
@@ -23,6 +23,12 @@ async function main(argv: string[]): Promise<number> {
       exitCode = await trainAction(command);
     });
   program.addCommand(train);
+  program
+    .command('backends')
+    .description('List the training engines, whether each is available here (and on what device), and what --backend auto picks.')
+    .action(async () => {
+      await runBackends((line) => console.log(line));
+    });
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
@@ -67,7 +73,11 @@ async function trainAction(command: Command): Promise<number> {
     return result.completed ? 0 : EXIT_INTERRUPTED;
   } catch (error) {
     progress.stop();
-    if (error instanceof BackendUnavailableError || error instanceof DataError || error instanceof TrainConfigError || error instanceof TrainingDivergedError) {
+    if (error instanceof EngineUnavailableError) {
+      console.error(`error: --backend ${error.message}`);
+      return 1;
+    }
+    if (error instanceof DataError || error instanceof TrainConfigError || error instanceof TrainingDivergedError) {
       console.error(`error: ${error.message}`);
       return 1;
     }

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, takeFirst, type MnistData } from '@vae/data/node';
-import { tfSeed, Vae } from '@vae/model';
+import { resolveVaeConfig, tfSeed, Vae } from '@vae/model';
 import { deriveSeed, readCheckpointState, train, type EpochMetrics } from '@vae/train';
 import { fileCheckpointStore } from '@vae/train/node';
-import { selectBackend } from './backend.js';
+import { selectEngine } from './engines/node-engines.js';
 import { formatCount, formatLoss } from './format.js';
 import { EpochProgress, epochLine } from './progress.js';
 import { RunDirectory, type MetricsLine } from './run-dir.js';
@@ -31,15 +31,18 @@ export interface TrainRunResult {
 }
 
 
-/** Runs `vae train`: picks the backend, loads data, trains with checkpoints, writes the run directory. */
+/** Runs `vae train`: loads data, picks the engine, trains with checkpoints, writes the run directory. */
 export async function runTrain(config: TrainRunConfig, resumeFrom: string | null, io: TrainIo): Promise<TrainRunResult> {
-  const backend = await selectBackend(config.backend);
-  io.log(`backend: ${backend.description}`);
   const loaded: MnistData = await loadMnist({ source: config.data, dataDir: config.dataDir ?? undefined, log: io.log });
   const data = { train: takeFirst(loaded.train, config.trainSize ?? Infinity), test: takeFirst(loaded.test, config.testSize ?? Infinity) };
   if (config.trainSize !== null || config.testSize !== null) {
     io.log(`data: using the first ${formatCount(data.train.count)} train / ${formatCount(data.test.count)} test images`);
   }
+  // The engine is chosen before anything is written: one that cannot run leaves no run directory behind.
+  const side = data.train.rows;
+  const modelConfig = resolveVaeConfig({ inputDim: side * data.train.cols, latentDim: config.latentDim });
+  const { engine, description } = await selectEngine(config.backend, { model: modelConfig, settings: config });
+  io.log(`backend: ${description}`);
 
   const run = new RunDirectory(config.out);
   await run.create();
@@ -51,14 +54,14 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
     if (!resume) throw new Error(`--resume ${resumeFrom}: no checkpoint in ${run.checkpointDir}; nothing to resume`);
     history = await run.readMetricsFor(readCheckpointState(resume, run.checkpointDir).metrics);
   }
-  const side = data.train.rows;
-  const model = new Vae({ inputDim: side * data.train.cols, latentDim: config.latentDim }, { seed: config.seed });
+  const model = new Vae(modelConfig, { seed: config.seed });
   await run.writeConfig({
     tool: 'vae-ts cli train',
     createdAt: new Date().toISOString(),
     argv: process.argv.slice(2),
     node: process.version,
-    backend: backend.name,
+    backend: engine.name,
+    device: engine.device,
     data: { source: loaded.source.kind, description: loaded.source.description, train: data.train.count, test: data.test.count },
     model: model.config,
     settings: config,
@@ -80,7 +83,7 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
       checkpoint: store,
       resume,
       signal: io.signal,
-      engine: backend.engine,
+      engine: engine.stepEngine,
       onBatch: (event) => io.progress?.update(event),
       onEpoch: async (metrics) => {
         io.progress?.stop();

@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { NORMALIZATIONS, normalizationRange, type Normalization } from '@vae/data';
 import type { MnistSource } from '@vae/data/node';
 import { checkReconstructionRange, LossConfigError, RECONSTRUCTIONS, type Reconstruction } from '@vae/loss';
-import { BACKEND_CHOICES, type BackendChoice } from './backend.js';
+import { ENGINE_CHOICES, type EngineChoice } from './engines/node-engines.js';
 import { timestampName } from './format.js';
 
 /** Every setting of a `train` run; saved as `settings` in the run's `config.json`. */
@@ -23,7 +23,7 @@ export interface TrainRunConfig {
   /** Use only the first N training / test images (quick runs); null = all. */
   trainSize: number | null;
   testSize: number | null;
-  backend: BackendChoice;
+  backend: EngineChoice;
   sampleEvery: number;
   /** Absolute path of the run directory. */
   out: string;
@@ -71,7 +71,7 @@ export function trainCommand(): Command {
     .addOption(new Option('--normalize <mode>', 'pixel scaling: unit [0,1], symmetric [-1,1], binary, dynamic-binary').choices(NORMALIZATIONS).default('unit'))
     .addOption(new Option('--reconstruction <term>', 'reconstruction term: bernoulli (BCE) or gaussian (MSE)').choices(RECONSTRUCTIONS).default('bernoulli'))
     .addOption(new Option('--beta <weight>', 'weight of the KL term (beta-VAE)').default(1).argParser(nonNegativeNumber))
-    .addOption(new Option('--backend <name>', 'tfjs backend; auto picks the fastest that works').choices(BACKEND_CHOICES).default('auto'))
+    .addOption(new Option('--backend <name>', 'what trains; auto picks the fastest that works here (see `vae backends`)').choices(ENGINE_CHOICES).default('auto'))
     .addOption(new Option('--sample-every <n>', 'write samples/epoch-NNN.png every n epochs (and after the last)').default(3).argParser(positiveInt))
     .addOption(new Option('--out <dir>', 'run directory (default: runs/<timestamp>)'))
     .addOption(new Option('--resume <run dir>', "continue a run from its checkpoint, with its settings (--epochs may grow)"))
@@ -90,7 +90,7 @@ interface RawTrainFlags {
   normalize: Normalization;
   reconstruction: Reconstruction;
   beta: number;
-  backend: BackendChoice;
+  backend: EngineChoice;
   sampleEvery: number;
   out?: string;
   resume?: string;

@@ -4,4 +4,4 @@
  * needs no TensorFlow.js.
  */
 export * from './index.js';
-export { nativeStepEngine, type NativeStepEngineOptions } from './step-engine.js';
+export { nativeStepEngine, nativeSupports, type NativeStepEngineOptions } from './step-engine.js';

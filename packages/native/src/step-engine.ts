@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { normalizationTable } from '@vae/data';
-import { adamStateTensors, readAdamState, type StepEngine, type StepEngineFactory } from '@vae/train';
+import { adamStateTensors, readAdamState, type StepEngine, type StepEngineFactory, type Support, type TrainRequest } from '@vae/train';
 import { NativeVaeTrainer, type NativeParallel } from './index.js';
 
 export interface NativeStepEngineOptions {
@@ -8,6 +8,24 @@ export interface NativeStepEngineOptions {
   threads?: number;
   /** How the threads share a step (see `NativeParallel`). */
   parallel?: NativeParallel;
+}
+
+/** The model fields the addon's kernels implement: an MLP VAE of any widths. */
+const NATIVE_MODEL_FIELDS = ['inputDim', 'encoderHidden', 'latentDim', 'decoderHidden'];
+const NATIVE_RECONSTRUCTIONS: readonly string[] = ['bernoulli', 'gaussian'];
+
+/**
+ * Whether the addon trains `request` exactly (for `EngineRegistry`): an MLP VAE with a Bernoulli or
+ * Gaussian reconstruction term, any normalization. Anything else is declined with the reason, so
+ * the next engine trains it instead of the addon training something else.
+ */
+export function nativeSupports({ model, settings }: TrainRequest): Support {
+  const unknown = Object.keys(model).filter((key) => !NATIVE_MODEL_FIELDS.includes(key));
+  if (unknown.length > 0) return `the addon implements the MLP VAE only; the model has ${unknown.map((k) => `'${k}'`).join(', ')}`;
+  if (!NATIVE_RECONSTRUCTIONS.includes(settings.reconstruction)) {
+    return `the addon has no '${settings.reconstruction}' reconstruction term (it has ${NATIVE_RECONSTRUCTIONS.join(', ')})`;
+  }
+  return true;
 }
 
 /**

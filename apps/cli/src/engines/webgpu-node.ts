@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { AdapterInfo, EngineDefinition, EngineDevice, EngineProbe } from '@vae/train';
+import { loadOptional, type ImportModule } from './module-loading.js';
+
+/** The bits of WebGPU this file touches (Dawn implements the whole of it). */
+interface GpuAdapterLike {
+  readonly info?: Partial<AdapterInfo>;
+  readonly features: ReadonlySet<string>;
+  readonly limits: Record<string, number>;
+  requestDevice(descriptor?: { requiredFeatures?: string[]; requiredLimits?: Record<string, number> }): Promise<GpuDeviceLike>;
+}
+interface GpuDeviceLike {
+  readonly lost: Promise<{ reason: string; message: string }>;
+}
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<GpuAdapterLike | null>;
+}
+/** The `webgpu` npm package: Dawn's Node bindings. */
+interface DawnModule {
+  create(flags: string[]): GpuLike;
+  globals: Record<string, unknown>;
+}
+interface WebgpuBackendModule {
+  WebGPUBackend: new (device: GpuDeviceLike, adapterInfo?: unknown) => tf.KernelBackend;
+}
+
+/** Software rasterizers that present themselves as GPUs (Chromium's SwiftShader, Mesa's llvmpipe/lavapipe). */
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i;
+
+export function adapterInfo(adapter: GpuAdapterLike): AdapterInfo {
+  const info = adapter.info ?? {};
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  const fields = { vendor: text(info.vendor), architecture: text(info.architecture), device: text(info.device), description: text(info.description) };
+  return { ...fields, isFallbackAdapter: info.isFallbackAdapter === true || SOFTWARE_ADAPTER.test(Object.values(fields).join(' ')) };
+}
+
+export function adapterLabel(info: AdapterInfo): string {
+  const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unknown adapter';
+  return `${name}${info.description ? ` (${info.description})` : ''}${info.isFallbackAdapter ? ', software' : ''}`;
+}
+
+/** WebGPU's limits tfjs asks for (as its own browser registration does): the adapter's, not the defaults. */
+const TFJS_LIMITS = [
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeInvocationsPerWorkgroup',
+];
+
+/** Where Debian's chromium keeps SwiftShader's Vulkan driver: WebGPU on the CPU, for tests and machines without a GPU. */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/**
+ * TensorFlow.js' WebGPU backend in Node, on Dawn (the `webgpu` package, prebuilt for Linux, macOS
+ * and Windows): any GPU with a Vulkan, Metal or Direct3D 12 driver, no CUDA version to match.
+ */
+export function webgpuNodeEngine(importModule: ImportModule): EngineDefinition {
+  let dawn: DawnModule | undefined;
+  // Dawn's instance must outlive its adapter and device: once collected, their pending work never completes.
+  let gpu: GpuLike | undefined;
+  let adapter: GpuAdapterLike | undefined;
+  return {
+    name: 'webgpu',
+    priority: 50,
+    summary: 'TensorFlow.js on WebGPU through Dawn (the `webgpu` package): GPUs with a Vulkan, Metal or Direct3D 12 driver',
+    howToGet:
+      'The CLI installs the `webgpu` package as an optional dependency (`pnpm install`); a GPU also needs its Vulkan driver ' +
+      '(Linux: the NVIDIA driver, or `apt-get install mesa-vulkan-drivers libvulkan1` for AMD and Intel; `vulkaninfo --summary` lists what Vulkan sees). ' +
+      `Without a GPU, VK_ICD_FILENAMES=${SWIFTSHADER_ICD} runs WebGPU on the CPU through Chromium's SwiftShader (slow).`,
+    async probe(): Promise<EngineProbe> {
+      const loaded = await loadOptional<DawnModule>(importModule, 'webgpu');
+      if (!loaded.ok) return { available: false, reason: loaded.reason };
+      dawn = loaded.module;
+      gpu = dawn.create([]);
+      adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? undefined;
+      if (!adapter) return { available: false, reason: 'no WebGPU adapter: Dawn found no GPU with a Vulkan, Metal or Direct3D 12 driver' };
+      const info = adapterInfo(adapter);
+      return { available: true, device: { kind: 'gpu', software: info.isFallbackAdapter, label: adapterLabel(info), adapter: info } };
+    },
+    supports: () => true, // tfjs ops: every model @vae/model builds
+    async activate(device: EngineDevice) {
+      if (!dawn || !gpu || !adapter) throw new Error('activate() before a successful probe()');
+      const requiredLimits = Object.fromEntries(TFJS_LIMITS.filter((k) => adapter!.limits[k] !== undefined).map((k) => [k, adapter!.limits[k]!]));
+      const requiredFeatures = ['timestamp-query'].filter((f) => adapter!.features.has(f));
+      const gpuDevice = await adapter.requestDevice({ requiredFeatures, requiredLimits });
+      void gpuDevice.lost.then((lost) => {
+        if (lost.reason !== 'destroyed') console.error(`webgpu: the GPU device was lost (${lost.reason}): ${lost.message}`);
+      });
+      // tfjs' WebGPU backend reads `navigator.gpu` and the GPU* constants from the global scope, as in a browser.
+      for (const [name, value] of Object.entries(dawn.globals)) if (!(name in globalThis)) Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
+      const nav = (globalThis as { navigator?: object }).navigator;
+      if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+      else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+      const { WebGPUBackend } = (await importModule('@tensorflow/tfjs-backend-webgpu')) as WebgpuBackendModule;
+      // The package registers its own factory on import when it sees navigator.gpu; ours uses the device made above.
+      if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+      tf.registerBackend('webgpu', () => new WebGPUBackend(gpuDevice, adapter!.info));
+      if (!(await tf.setBackend('webgpu'))) throw new Error('the tfjs webgpu backend did not start');
+      return { name: 'webgpu', device, backend: 'webgpu' };
+    },
+  };
+}
