@@ -123,13 +123,20 @@ describe.skipIf(!HAVE_CHROMIUM)(title, () => {
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
-  it('runs on WebGPU (SwiftShader) when the browser has an adapter', async () => {
-    const result = await loadPage(url, WEBGPU_ARGS);
+  it('runs on WebGPU (SwiftShader) when asked for it by name', async () => {
+    const result = await loadPage(`${url}?backend=webgpu`, WEBGPU_ARGS);
     expectGrid(result);
     expect(result.backend).toBe('webgpu');
-    expect(result.backendText).toMatch(/webgpu.*swiftshader/i);
-    expect(result.fallbackText).toBeNull();
+    expect(result.backendText).toMatch(/^Backend: webgpu \(google swiftshader.*, software\)$/i);
+    expect(result.fallbackText).toBe('Using webgpu: ?backend=webgpu was asked for.');
     grids.webgpu = result.canvas.gray;
+  });
+
+  it('auto passes over a software WebGPU adapter for wasm, saying why (the engine registry the CLI uses)', async () => {
+    const result = await loadPage(url, WEBGPU_ARGS);
+    expectGrid(result);
+    expect(result.backend).toBe('wasm');
+    expect(result.fallbackText).toMatch(/^Fell back to wasm: webgpu: google swiftshader.*, software is a software adapter, slower than any CPU engine \(ask for it by name to use it anyway\)\.$/);
   });
 
   it('falls back to wasm, saying why, when WebGPU has no adapter', async () => {

@@ -12,7 +12,9 @@ export {
   type TrainingState,
 } from './checkpoint.js';
 export { EngineUnavailableError, TrainConfigError, TrainingDivergedError } from './errors.js';
+export { adapterInfoOf, adapterLabel } from './adapter-info.js';
 export {
+  ENGINE_PRIORITY,
   EngineRegistry,
   type ActiveEngine,
   type AdapterInfo,

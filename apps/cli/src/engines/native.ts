@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { EngineDefinition, EngineProbe } from '@vae/train';
+import { ENGINE_PRIORITY, type EngineDefinition, type EngineProbe } from '@vae/train';
 import { loadOptional, type ImportModule } from './module-loading.js';
 
 type NativeEngineModule = typeof import('@vae/native/engine');
@@ -22,7 +22,7 @@ export function nativeEngine(importModule: ImportModule): EngineDefinition {
   let native: NativeEngineModule | undefined;
   return {
     name: 'native',
-    priority: 90,
+    priority: ENGINE_PRIORITY.native,
     summary: 'the whole training step fused in C++ on OpenBLAS (@vae/native), both cores',
     howToGet: 'Building it needs a C++ compiler and OpenBLAS (Debian/Ubuntu: `apt-get install g++ make python3 libopenblas-dev`), then `pnpm build`.',
     async probe(): Promise<EngineProbe> {
@@ -43,11 +43,11 @@ export function nativeEngine(importModule: ImportModule): EngineDefinition {
 }
 
 /** A tfjs backend that ships with the CLI (wasm, cpu): always installed, so the probe only loads it. */
-export function bundledTfjsEngine(options: { name: 'wasm' | 'cpu'; priority: number; summary: string; label: string }, importModule: ImportModule): EngineDefinition {
+export function bundledTfjsEngine(options: { name: 'wasm' | 'cpu'; summary: string; label: string }, importModule: ImportModule): EngineDefinition {
   const specifier = `@tensorflow/tfjs-backend-${options.name}`;
   return {
     name: options.name,
-    priority: options.priority,
+    priority: ENGINE_PRIORITY[options.name],
     summary: options.summary,
     async probe(): Promise<EngineProbe> {
       const loaded = await loadOptional(importModule, specifier);

@@ -15,8 +15,8 @@ export function nodeEngineRegistry(importModule: ImportModule = importByName): E
     nativeEngine(importModule),
     tensorflowEngine(importModule),
     webgpuNodeEngine(importModule),
-    bundledTfjsEngine({ name: 'wasm', priority: 40, summary: 'TensorFlow.js on WebAssembly with SIMD, one thread', label: 'WebAssembly SIMD' }, importModule),
-    bundledTfjsEngine({ name: 'cpu', priority: 10, summary: 'TensorFlow.js in plain JavaScript (slow)', label: 'plain JavaScript' }, importModule),
+    bundledTfjsEngine({ name: 'wasm', summary: 'TensorFlow.js on WebAssembly with SIMD, one thread', label: 'WebAssembly SIMD' }, importModule),
+    bundledTfjsEngine({ name: 'cpu', summary: 'TensorFlow.js in plain JavaScript (slow)', label: 'plain JavaScript' }, importModule),
   ]);
 }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { EngineDefinition, EngineProbe } from '@vae/train';
+import { ENGINE_PRIORITY, type EngineDefinition, type EngineProbe } from '@vae/train';
 import { firstLine, loadOptional, type ImportModule } from './module-loading.js';
 
 /** GPU build first: it falls back to the CPU itself when it sees no CUDA device. */
@@ -29,7 +29,7 @@ interface TensorflowBackend {
 export function tensorflowEngine(importModule: ImportModule): EngineDefinition {
   return {
     name: 'tensorflow',
-    priority: 60,
+    priority: ENGINE_PRIORITY.tensorflow,
     summary: 'TensorFlow C library (@tensorflow/tfjs-node-gpu on CUDA, or @tensorflow/tfjs-node on the CPU)',
     howToGet:
       'Install one into the CLI: `pnpm --filter cli add @tensorflow/tfjs-node-gpu@4.22.0` (Linux, NVIDIA, CUDA 11.2 and cuDNN 8.1) ' +

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { AdapterInfo, EngineDefinition, EngineDevice, EngineProbe } from '@vae/train';
+import { adapterInfoOf, adapterLabel, ENGINE_PRIORITY, type AdapterInfo, type EngineDefinition, type EngineDevice, type EngineProbe } from '@vae/train';
 import { loadOptional, type ImportModule } from './module-loading.js';
 
 /** The bits of WebGPU this file touches (Dawn implements the whole of it). */
@@ -22,21 +22,6 @@ interface DawnModule {
 }
 interface WebgpuBackendModule {
   WebGPUBackend: new (device: GpuDeviceLike, adapterInfo?: unknown) => tf.KernelBackend;
-}
-
-/** Software rasterizers that present themselves as GPUs (Chromium's SwiftShader, Mesa's llvmpipe/lavapipe). */
-const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic render/i;
-
-export function adapterInfo(adapter: GpuAdapterLike): AdapterInfo {
-  const info = adapter.info ?? {};
-  const text = (v: unknown) => (typeof v === 'string' ? v : '');
-  const fields = { vendor: text(info.vendor), architecture: text(info.architecture), device: text(info.device), description: text(info.description) };
-  return { ...fields, isFallbackAdapter: info.isFallbackAdapter === true || SOFTWARE_ADAPTER.test(Object.values(fields).join(' ')) };
-}
-
-export function adapterLabel(info: AdapterInfo): string {
-  const name = [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unknown adapter';
-  return `${name}${info.description ? ` (${info.description})` : ''}${info.isFallbackAdapter ? ', software' : ''}`;
 }
 
 /** WebGPU's limits tfjs asks for (as its own browser registration does): the adapter's, not the defaults. */
@@ -63,7 +48,7 @@ export function webgpuNodeEngine(importModule: ImportModule): EngineDefinition {
   let adapter: GpuAdapterLike | undefined;
   return {
     name: 'webgpu',
-    priority: 50,
+    priority: ENGINE_PRIORITY.webgpu,
     summary: 'TensorFlow.js on WebGPU through Dawn (the `webgpu` package): GPUs with a Vulkan, Metal or Direct3D 12 driver',
     howToGet:
       'The CLI installs the `webgpu` package as an optional dependency (`pnpm install`); a GPU also needs its Vulkan driver ' +
@@ -76,7 +61,7 @@ export function webgpuNodeEngine(importModule: ImportModule): EngineDefinition {
       gpu = dawn.create([]);
       adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? undefined;
       if (!adapter) return { available: false, reason: 'no WebGPU adapter: Dawn found no GPU with a Vulkan, Metal or Direct3D 12 driver' };
-      const info = adapterInfo(adapter);
+      const info = adapterInfoOf(adapter.info);
       return { available: true, device: { kind: 'gpu', software: info.isFallbackAdapter, label: adapterLabel(info), adapter: info } };
     },
     supports: () => true, // tfjs ops: every model @vae/model builds
