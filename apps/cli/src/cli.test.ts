@@ -110,7 +110,7 @@ describe('vae backends', () => {
 
 // WebGPU in Node on Dawn; without a GPU, on Chromium's SwiftShader (Debian's chromium + libvulkan1).
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
-const webgpuEnv = process.env.VK_ICD_FILENAMES ? {} : { VK_ICD_FILENAMES: SWIFTSHADER };
+const webgpuEnv: Record<string, string> = process.env.VK_ICD_FILENAMES ? {} : { VK_ICD_FILENAMES: SWIFTSHADER };
 const webgpuMissing = process.env.VK_ICD_FILENAMES || existsSync(SWIFTSHADER) ? null : `no GPU driver named and ${SWIFTSHADER} is absent (apt-get install chromium libvulkan1)`;
 describe('vae train --backend webgpu', () => {
   it.skipIf(webgpuMissing !== null && !process.env.CI)(`trains on WebGPU in Node: the loss falls, as on wasm from the same weights${webgpuMissing ? ` (skipped: ${webgpuMissing})` : ''}`, async () => {
