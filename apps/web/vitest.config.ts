@@ -2,5 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // The smoke test builds the app and drives headless Chromium; SwiftShader WebGPU is slow.
-  test: { include: ['src/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 90_000 },
+  // server/: the Vite plugin (data/ and api/runs), Node only.
+  test: { include: ['src/**/*.test.ts', 'server/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 90_000 },
 });

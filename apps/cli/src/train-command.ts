@@ -1,18 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, takeFirst, type MnistData } from '@vae/data/node';
-import { resolveVaeConfig, tfSeed, Vae } from '@vae/model';
-import { deriveSeed, readCheckpointState, train, type EpochMetrics } from '@vae/train';
+import { resolveVaeConfig, Vae } from '@vae/model';
+import { readCheckpointState, SAMPLE_GRID_COUNT, sampleGridLatents, train, type EpochMetrics } from '@vae/train';
 import { fileCheckpointStore } from '@vae/train/node';
 import { selectEngine } from './engines/node-engines.js';
 import { formatCount, formatLoss } from './format.js';
 import { EpochProgress, epochLine } from './progress.js';
 import { RunDirectory, type MetricsLine } from './run-dir.js';
 import type { TrainRunConfig } from './train-options.js';
-
-/** Decoded for every sample grid: 16×16 images from the same z, so the grids show progress. */
-const SAMPLE_GRID_COUNT = 256;
-/** `deriveSeed` stream of the fixed z of the sample grids (the training streams are 1..5). */
-const SAMPLE_GRID_STREAM = 100;
 
 export interface TrainIo {
   /** Results: one line per epoch and the summary. */
@@ -68,7 +63,7 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
   });
   io.log(`run directory: ${run.path}${resume ? ' (resuming)' : ''}`);
 
-  const fixedZ = tf.randomNormal([SAMPLE_GRID_COUNT, config.latentDim], 0, 1, 'float32', tfSeed(deriveSeed(config.seed, SAMPLE_GRID_STREAM))) as tf.Tensor2D;
+  const fixedZ = sampleGridLatents(config.seed, config.latentDim);
   try {
     const result = await train({
       model,

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { adapterInfoOf, adapterLabel, ENGINE_PRIORITY, EngineRegistry, type EngineDefinition, type EngineProbe } from '@vae/train';
 
 /** The bit of WebGPU this file touches (`adapter.info` is newer than the @webgpu/types tfjs ships with). */
@@ -6,9 +7,9 @@ interface GpuLike {
   requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power' }): Promise<{ info?: Record<string, unknown> } | null>;
 }
 
-/** Why WebGPU cannot run here, or the adapter it would run on. */
+/** Why WebGPU cannot run here, or the adapter it would run on. Works in a window and in a worker. */
 async function probeWebgpu(): Promise<EngineProbe> {
-  if (!window.isSecureContext) return { available: false, reason: 'WebGPU needs a secure context (https or localhost)' };
+  if (!globalThis.isSecureContext) return { available: false, reason: 'WebGPU needs a secure context (https or localhost)' };
   const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
   if (!gpu) return { available: false, reason: 'this browser has no WebGPU (navigator.gpu is missing)' };
   // tfjs asks for the high-performance adapter too, so this is the one it will get.
@@ -18,8 +19,31 @@ async function probeWebgpu(): Promise<EngineProbe> {
   return { available: true, device: { kind: 'gpu', software: info.isFallbackAdapter, label: adapterLabel(info), adapter: info } };
 }
 
-/** A tfjs backend that the page bundles (registered on import); setBackend resolves false, and logs why, when it fails to start. */
-function bundled(name: 'webgpu' | 'wasm' | 'cpu', summary: string, probe: () => Promise<EngineProbe>): EngineDefinition {
+/** Software rasterizers behind WebGL: real WebGL, but slower than WebAssembly. */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render driver/i;
+
+/** WebGL 2 through an OffscreenCanvas (what tfjs uses in a worker), and the renderer behind it. */
+async function probeWebgl(): Promise<EngineProbe> {
+  if (typeof OffscreenCanvas === 'undefined') return { available: false, reason: 'no OffscreenCanvas here, so no WebGL in a worker' };
+  const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+  if (!gl) return { available: false, reason: 'this browser offers no WebGL 2 context (disabled, or no GPU driver)' };
+  // Chromium reports the unmasked renderer through RENDERER; others need the debug extension.
+  const debug = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? 'unknown renderer');
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return { available: true, device: { kind: 'gpu', software: SOFTWARE_RENDERER.test(renderer), label: renderer } };
+}
+
+/** WebAssembly with SIMD, on several threads when the page is cross-origin isolated (SharedArrayBuffer). */
+async function probeWasm(threads: number): Promise<EngineProbe> {
+  if (threads > 0) setThreadsCount(threads);
+  const isolated = globalThis.crossOriginIsolated === true;
+  const label = isolated ? 'WebAssembly SIMD, threads' : 'WebAssembly SIMD, 1 thread (the page is not cross-origin isolated)';
+  return { available: true, device: { kind: 'cpu', label } };
+}
+
+/** A tfjs backend that the worker bundles (registered on import); setBackend resolves false, and logs why, when it fails to start. */
+function bundled(name: 'webgpu' | 'webgl' | 'wasm' | 'cpu', summary: string, probe: () => Promise<EngineProbe>): EngineDefinition {
   return {
     name,
     priority: ENGINE_PRIORITY[name],
@@ -28,17 +52,27 @@ function bundled(name: 'webgpu' | 'wasm' | 'cpu', summary: string, probe: () => 
     supports: () => true, // tfjs ops: every model @vae/model builds
     async activate(device) {
       if (!(await tf.setBackend(name))) throw new Error('failed to initialize (see the console)');
-      return { name, device, backend: name };
+      await tf.ready();
+      // The wasm backend knows its thread count only once started.
+      const label = name === 'wasm' && globalThis.crossOriginIsolated ? `WebAssembly SIMD, ${getThreadsCount()} threads` : device.label;
+      return { name, device: { ...device, label }, backend: name };
     },
   };
 }
 
-/** The page's engines, in @vae/train's registry: the same order and explanations as the CLI's. */
-export function browserEngineRegistry(): EngineRegistry {
-  const cpuDevice = (label: string) => async (): Promise<EngineProbe> => ({ available: true, device: { kind: 'cpu', label } });
+/**
+ * The page's engines, in @vae/train's registry: the same order and explanations as the CLI's.
+ * `wasmThreads` > 0 fixes the WebAssembly thread count (1: no threads); 0 lets tfjs use every core.
+ */
+export function browserEngineRegistry(options: { wasmThreads?: number } = {}): EngineRegistry {
   return new EngineRegistry([
     bundled('webgpu', 'TensorFlow.js on WebGPU: the GPU', probeWebgpu),
-    bundled('wasm', 'TensorFlow.js on WebAssembly with SIMD', cpuDevice('WebAssembly SIMD')),
-    bundled('cpu', 'TensorFlow.js in plain JavaScript (slow)', cpuDevice('plain JavaScript')),
+    bundled('webgl', 'TensorFlow.js on WebGL 2: the GPU, where WebGPU is missing', probeWebgl),
+    bundled('wasm', 'TensorFlow.js on WebAssembly with SIMD (threads when cross-origin isolated)', () => probeWasm(options.wasmThreads ?? 0)),
+    bundled('cpu', 'TensorFlow.js in plain JavaScript (slow)', async () => ({ available: true, device: { kind: 'cpu', label: 'plain JavaScript' } })),
   ]);
 }
+
+/** `?backend=` values: `auto` (the default) or an engine by name. */
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];

@@ -12,8 +12,11 @@ export interface MnistSplit {
   cols: number;
 }
 
-/** Where a dataset came from (see `loadMnist` in `@vae/data/node`). */
-export type MnistSourceKind = 'dir' | 'cache' | 'download' | 'embedded';
+/**
+ * Where a dataset came from: `loadMnist` in `@vae/data/node` gives the first four; in a browser,
+ * `fetchMnist` gives `url` and `mnistFromFileBytes` is given `files` for files the user dropped.
+ */
+export type MnistSourceKind = 'dir' | 'cache' | 'download' | 'embedded' | 'url' | 'files';
 
 /** Both splits and where they came from. */
 export interface MnistData {

@@ -10,4 +10,8 @@ export { normalizeInto, normalizationTable, normalizationRange, isNormalization,
 export { createRng, type Rng } from './rng.js';
 export { shuffledIndices } from './shuffle.js';
 export { batches, gatherBatchInto, type Batch, type BatchOptions } from './batches.js';
+export { mnistFromFileBytes } from './mnist-file-bytes.js';
+export { mnistRoleOfFileName, type MnistFileRole } from './mnist-file-role.js';
+export { MNIST_MANIFEST_NAME, parseMnistManifest, type MnistManifest } from './mnist-manifest.js';
+export { fetchMnist, type FetchMnistOptions } from './fetch-mnist.js';
 export { embeddedFromDigitArrays, EMBEDDED_SPLIT_SEED, EMBEDDED_TEST_PER_CLASS } from './embedded.js';

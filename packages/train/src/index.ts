@@ -28,6 +28,7 @@ export {
 } from './engine-registry.js';
 export { evaluate, type BatchEvaluator, type EvaluateOptions, type Evaluation, type EvaluationSums } from './evaluate.js';
 export { SeedStream, deriveSeed } from './seeds.js';
+export { SAMPLE_GRID_COUNT, sampleGridLatents } from './sample-grid.js';
 export { DEFAULT_TRAIN_SETTINGS, train, type BatchEvent, type TrainOptions, type TrainResult } from './train.js';
 export { lossAndGradients, trainStep } from './train-step.js';
 export { HostAdam } from './host-adam.js';

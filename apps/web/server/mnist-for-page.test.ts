@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { DataError, MNIST_FILES, mnistFromFileBytes, parseMnistManifest, type MnistFileRole } from '@vae/data';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mnistForPage, type MnistForPage } from './mnist-for-page.js';
+import { tempDir, writeMnistDir } from './test-fixtures.js';
+
+/** The dataset the page would get from these files, through the browser-side parser. */
+function asPageSees({ manifest, files }: MnistForPage) {
+  const parsed = parseMnistManifest(JSON.parse(new TextDecoder().decode(files.get('mnist.json'))), 'mnist.json');
+  expect(parsed).toEqual(manifest);
+  const bytes = Object.fromEntries(Object.entries(manifest.files).map(([role, name]) => [role, files.get(name)!])) as Record<MnistFileRole, Uint8Array>;
+  for (const b of Object.values(bytes)) expect([b[0], b[1]]).toEqual([0x1f, 0x8b]);
+  return mnistFromFileBytes(bytes, manifest.source);
+}
+
+describe('mnistForPage', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let lines: string[];
+  const log = (line: string) => lines.push(line);
+  beforeEach(async () => {
+    ({ dir, cleanup } = await tempDir());
+    lines = [];
+  });
+  afterEach(() => cleanup());
+
+  it('serves VAE_DATA_DIR\'s .gz files as they are, with a manifest naming them', async () => {
+    const dataDir = path.join(dir, 'mnist');
+    await writeMnistDir(dataDir, { count: 12 });
+    const page = await mnistForPage({ env: { VAE_DATA_DIR: dataDir }, cacheDir: path.join(dir, 'cache'), log });
+    expect(page.manifest).toEqual({
+      source: { kind: 'dir', description: `MNIST from ${dataDir}` },
+      files: { trainImages: 'train-images-idx3-ubyte.gz', trainLabels: 'train-labels-idx1-ubyte.gz', testImages: 't10k-images-idx3-ubyte.gz', testLabels: 't10k-labels-idx1-ubyte.gz' },
+      train: 12,
+      test: 6,
+    });
+    expect(page.files.get(MNIST_FILES.trainImages.name)).toEqual(new Uint8Array(await readFile(path.join(dataDir, MNIST_FILES.trainImages.name))));
+    expect(asPageSees(page).train.count).toBe(12);
+    expect(lines).toEqual([`[vae] page data (data/mnist.json): MNIST from ${dataDir} (12 train / 6 test)`]);
+  });
+
+  it('gzips raw IDX files', async () => {
+    const dataDir = path.join(dir, 'raw');
+    await writeMnistDir(dataDir, { count: 8, gzip: false });
+    const data = asPageSees(await mnistForPage({ env: { VAE_DATA_DIR: dataDir }, cacheDir: dir, log }));
+    expect([data.train.count, data.test.count, data.test.labels[3]]).toEqual([8, 4, 3]);
+  });
+
+  it('falls back to the embedded subset without a data dir or cache, never downloading, and says how to get more', async () => {
+    const page = await mnistForPage({ env: {}, cacheDir: path.join(dir, 'empty-cache'), log });
+    expect(page.manifest.source.kind).toBe('embedded');
+    expect([page.manifest.train, page.manifest.test]).toEqual([9000, 1000]);
+    expect(asPageSees(page).test.count).toBe(1000);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\[vae\] page data \(data\/mnist\.json\): .*\(9,000 train \/ 1,000 test\); for full MNIST set VAE_DATA_DIR .* or fill the cache .*empty-cache[/\\]mnist/);
+  });
+
+  it('fails with the data dir\'s error when VAE_DATA_DIR is bad (no silent fallback)', async () => {
+    await expect(mnistForPage({ env: { VAE_DATA_DIR: path.join(dir, 'missing') }, cacheDir: dir, log })).rejects.toThrow(DataError);
+    expect(lines).toEqual([]);
+  });
+
+  // The real MNIST, when the project's shared data directory has it (never copied into the repo).
+  const REAL = '/work/shared/data/mnist';
+  const haveReal = Object.values(MNIST_FILES).every((f) => existsSync(path.join(REAL, f.name)));
+  it.skipIf(!haveReal)(`serves the cache's files as they are (real MNIST${haveReal ? '' : `: skipped, absent from ${REAL}`})`, async () => {
+    const cacheMnist = path.join(dir, 'cache', 'mnist');
+    await mkdir(cacheMnist, { recursive: true });
+    for (const f of Object.values(MNIST_FILES)) await symlink(path.join(REAL, f.name), path.join(cacheMnist, f.name));
+    const page = await mnistForPage({ env: {}, cacheDir: path.join(dir, 'cache'), log });
+    expect(page.manifest).toMatchObject({ source: { kind: 'cache', description: `MNIST from cache ${cacheMnist}` }, train: 60000, test: 10000 });
+    expect(page.files.get(MNIST_FILES.testLabels.name)).toEqual(new Uint8Array(await readFile(path.join(REAL, MNIST_FILES.testLabels.name))));
+  });
+});

@@ -1,0 +1,55 @@
+import { makeDataset, type MnistData } from './dataset.js';
+import { DataError } from './errors.js';
+import { gunzipChecked, isGzip } from './gunzip.js';
+import { parseIdx, type IdxFile, type IdxKind } from './idx.js';
+import type { MnistFileRole } from './mnist-file-role.js';
+import { MNIST_FILE_ROLES, MNIST_FILES } from './mnist-files.js';
+
+/** How each role is named in messages, and the IDX magic number it must have. */
+const ROLE: Record<MnistFileRole, { label: string; kind: IdxKind; magic: number }> = {
+  trainImages: { label: 'train-images', kind: 'images', magic: 2051 },
+  trainLabels: { label: 'train-labels', kind: 'labels', magic: 2049 },
+  testImages: { label: 'test-images', kind: 'images', magic: 2051 },
+  testLabels: { label: 'test-labels', kind: 'labels', magic: 2049 },
+};
+
+/**
+ * An MNIST-format dataset from the bytes of its four files (fetched, or dropped on a page), each
+ * gzipped or raw IDX. Nothing here touches the file system or the network.
+ *
+ * @throws DataError naming the file (`train-images`, …) and the file expected there, for corrupt
+ *   gzip, a file that is not IDX or is the wrong one (labels where images belong), counts that
+ *   differ between images and labels, or train and test images of different sizes.
+ */
+export function mnistFromFileBytes(files: Record<MnistFileRole, Uint8Array>, source: MnistData['source']): MnistData {
+  const [trainImages, trainLabels, testImages, testLabels] = MNIST_FILE_ROLES.map((role) => parseRole(role, files[role]));
+  const train = makeDataset(trainImages!, trainLabels!, 'train');
+  const test = makeDataset(testImages!, testLabels!, 'test');
+  if (train.rows !== test.rows || train.cols !== test.cols) {
+    throw new DataError(
+      `test-images: images are ${test.rows}×${test.cols} but train-images are ${train.rows}×${train.cols}; ` +
+        'expected both splits of one dataset (the same image size)',
+    );
+  }
+  return { train, test, source };
+}
+
+function parseRole(role: MnistFileRole, bytes: Uint8Array | undefined): IdxFile {
+  const { label, kind, magic } = ROLE[role];
+  const expected = `expected the MNIST-format ${MNIST_FILES[role].name.replace(/\.gz$/, '')}(.gz)`;
+  if (!bytes) throw new DataError(`${label}: missing; ${expected}`);
+  const raw = isGzip(bytes) ? gunzipChecked(bytes, label) : bytes;
+  const found = raw.length >= 4 ? new DataView(raw.buffer, raw.byteOffset, 4).getUint32(0, false) : undefined;
+  if (found !== magic) {
+    // Which file it is instead, when it is one of the others: dropped files are easily swapped.
+    const other = found === 2049 ? ' (an IDX labels file)' : found === 2051 ? ' (an IDX images file)' : '';
+    const what = found === undefined ? `only ${raw.length} bytes` : `magic ${found} = 0x${found.toString(16).padStart(8, '0')}${other}`;
+    throw new DataError(`${label}: not an IDX ${kind} file (${what}); ${expected}, magic ${magic}`);
+  }
+  try {
+    return parseIdx(raw, label);
+  } catch (err) {
+    if (!(err instanceof DataError)) throw err;
+    throw new DataError(`${err.message}; ${expected}`, { cause: err });
+  }
+}
