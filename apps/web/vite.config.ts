@@ -10,6 +10,9 @@ export default defineConfig({
   preview: { headers: { ...CROSS_ORIGIN_ISOLATION_HEADERS } },
   // Module workers: the training worker imports tfjs and the packages like the page does.
   worker: { format: 'es' },
+  // Scan the worker too, so the dev server bundles its dependencies up front instead of reloading
+  // the page when the worker first asks for them.
+  optimizeDeps: { entries: ['index.html', 'src/worker/training-worker.ts'] },
   // TensorFlow.js with three backends is one ~670 kB chunk; that is expected, not a warning.
   build: { chunkSizeWarningLimit: 1024 },
 });

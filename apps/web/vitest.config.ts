@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  // The smoke test builds the app and drives headless Chromium; SwiftShader WebGPU is slow.
-  // server/: the Vite plugin (data/ and api/runs), Node only.
-  test: { include: ['src/**/*.test.ts', 'server/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 90_000 },
+  // src/: the page's logic; server/: the Vite plugin (data/ and api/runs), Node only; e2e/: the page
+  // in headless Chromium (SwiftShader WebGPU is slow: long timeouts, and one file at a time).
+  test: { include: ['src/**/*.test.ts', 'server/**/*.test.ts', 'e2e/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 180_000 },
 });

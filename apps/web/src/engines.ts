@@ -54,7 +54,8 @@ function bundled(name: 'webgpu' | 'webgl' | 'wasm' | 'cpu', summary: string, pro
       if (!(await tf.setBackend(name))) throw new Error('failed to initialize (see the console)');
       await tf.ready();
       // The wasm backend knows its thread count only once started.
-      const label = name === 'wasm' && globalThis.crossOriginIsolated ? `WebAssembly SIMD, ${getThreadsCount()} threads` : device.label;
+      const threads = name === 'wasm' && globalThis.crossOriginIsolated ? getThreadsCount() : 0;
+      const label = threads > 0 ? `WebAssembly SIMD, ${threads} thread${threads === 1 ? '' : 's'} (?threads=n to change)` : device.label;
       return { name, device: { ...device, label }, backend: name };
     },
   };

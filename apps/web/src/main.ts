@@ -28,6 +28,8 @@ const page = {
   chart: undefined as LossChart | undefined,
   explorer: undefined as { dispose(): void } | undefined,
   lastEpoch: undefined as EpochMetrics | undefined,
+  /** The epochs of the run on show, as the worker reported them. */
+  metrics: [] as EpochMetrics[],
   status: 'idle',
 };
 
@@ -96,6 +98,9 @@ function onWorkerEvent(event: WorkerEvent): void {
     case 'status':
       page.status = event.status;
       updateButtons();
+      // The views explore the model as it stands: rebuilt whenever training rests, set aside while it runs.
+      if (event.status === 'training') closeExplorer('Exploring waits while the model trains: pause or stop to explore it as it is now.');
+      else if (page.model) openModel(page.model);
       if (event.status === 'done' && page.lastEpoch) el('progress').textContent = `Done: test loss ${page.lastEpoch.testLoss.toFixed(2)} after ${page.lastEpoch.epoch} epochs.`;
       if (event.status === 'paused') el('progress').textContent += ' (paused)';
       if (event.status === 'stopped') el('progress').textContent += ' (stopped)';
@@ -117,6 +122,7 @@ function onWorkerEvent(event: WorkerEvent): void {
     }
     case 'epoch':
       page.lastEpoch = event.metrics;
+      page.metrics = [...page.metrics.filter((m) => m.epoch < event.metrics.epoch), event.metrics];
       page.series = addEpochPoint(page.series, event.metrics);
       page.chart?.update(page.series);
       drawGrid(event.grid, event.side);
@@ -137,17 +143,26 @@ function onWorkerEvent(event: WorkerEvent): void {
   }
 }
 
-/** Shows the open model and (re)builds the explore views on it. */
+function closeExplorer(note: string): void {
+  page.explorer?.dispose();
+  page.explorer = undefined;
+  el('explore').replaceChildren(Object.assign(document.createElement('p'), { className: 'muted', textContent: note }));
+}
+
+/** Shows the open model and (re)builds the explore views on it (not while it trains). */
 function openModel(info: ModelInfo): void {
   page.model = info;
   updateButtons();
-  page.explorer?.dispose();
-  page.explorer = undefined;
-  el('explore').replaceChildren();
+  closeExplorer('');
   el('model').textContent = `Open model: ${info.source} · latent dimension ${info.latentDim} · ${info.side}×${info.side} images · inputs scaled "${info.normalization}".`;
   document.body.dataset.model = info.source;
   const { data, client } = page;
   if (!data || !client) return;
+  if (page.status === 'training') {
+    closeExplorer('Exploring waits while the model trains: pause or stop to explore it as it is now.');
+    return;
+  }
+  el('explore').replaceChildren();
   if (info.inputDim !== data.rows * data.cols) {
     showError(`the open model takes ${info.inputDim}-pixel images but the data here is ${data.rows}×${data.cols} (${data.rows * data.cols}); open data of the model's size to explore it`);
     return;
@@ -193,6 +208,7 @@ async function startWorker(): Promise<void> {
     page.series = lossSeriesOf(saved.metrics);
     page.chart?.update(page.series);
     page.lastEpoch = saved.metrics.at(-1);
+    page.metrics = saved.metrics;
     page.settings = saved.settings ?? undefined;
     page.status = saved.resumable ? 'paused' : 'idle';
     el('progress').textContent = `Kept from your last visit (${saved.savedAt}): ${saved.metrics.length} epochs${page.lastEpoch ? `, test loss ${page.lastEpoch.testLoss.toFixed(2)}` : ''}${saved.resumable ? '; Resume goes on training it.' : '.'}`;
@@ -209,9 +225,18 @@ async function train(): Promise<void> {
   page.settings = settings;
   page.series = emptyLossSeries();
   page.lastEpoch = undefined;
+  page.metrics = [];
   page.chart?.update(page.series);
   el('progress').textContent = 'Starting…';
-  await client.request({ type: 'train', settings });
+  page.status = 'training';
+  updateButtons();
+  try {
+    await client.request({ type: 'train', settings });
+  } catch (error) {
+    page.status = 'idle';
+    updateButtons();
+    throw error;
+  }
 }
 
 async function saveModel(): Promise<void> {
@@ -288,7 +313,27 @@ function wire(): void {
   });
 }
 
+/**
+ * The open model from the devtools console (and the end-to-end tests): `await vae.decode([[0, 0, …]])`
+ * gives each z's pixel means, `vae.model` says what is open, `vae.metrics` what each epoch measured.
+ */
+const consoleApi = {
+  get model(): ModelInfo | undefined {
+    return page.model;
+  },
+  get metrics(): EpochMetrics[] {
+    return page.metrics;
+  },
+  async decode(latents: number[][]): Promise<number[][]> {
+    const info = page.model;
+    if (!info || !page.client) throw new Error('no model is open');
+    const pixels = await page.client.modelClient(info).decode(Float32Array.from(latents.flat()), latents.length);
+    return latents.map((_, i) => Array.from(pixels.subarray(i * info.inputDim, (i + 1) * info.inputDim)));
+  },
+};
+
 async function main(): Promise<void> {
+  (globalThis as unknown as { vae: typeof consoleApi }).vae = consoleApi;
   wire();
   page.chart = new LossChart(el('loss-chart'));
   void renderRunList(el('runs'), (name) => guarded(`could not open run ${name}`, () => openRun(name)));
