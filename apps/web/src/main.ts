@@ -183,7 +183,7 @@ async function loadData(client: WorkerClient, request: Parameters<WorkerClient['
 }
 
 function describeEngine(engine: EngineReport, choice: BackendChoice): void {
-  el('backend').textContent = `Backend: ${engine.backend} (${engine.label}${engine.software ? ', a software adapter' : ''})`;
+  el('backend').textContent = `Backend: ${engine.backend} (${engine.label}${engine.software && !/software/i.test(engine.label) ? ', a software adapter' : ''})`;
   document.body.dataset.backend = engine.backend;
   const reasons = [...(choice === 'auto' ? [] : [`?backend=${choice} was asked for`]), ...engine.skipped];
   el('fallback').hidden = reasons.length === 0;
