@@ -6,7 +6,7 @@ export {
   gaussianNegLogLikelihoodGrad,
   type GaussianOptions,
 } from './gaussian.js';
-export { importanceWeightedBound, type EncoderDecoder, type ImportanceWeightedOptions } from './importance-weighted.js';
+export { importanceLogWeights, importanceWeightedBound, type EncoderDecoder, type ImportanceWeightedOptions } from './importance-weighted.js';
 export { klDivergence, klDivergenceGrad } from './kl.js';
 export {
   LossConfigError,
