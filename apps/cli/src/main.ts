@@ -1,7 +1,23 @@
 import { Command, CommanderError } from 'commander';
 import { DataError } from '@vae/data';
 import { EngineUnavailableError, TrainConfigError, TrainingDivergedError } from '@vae/train';
+import { LossConfigError } from '@vae/loss';
 import { runBackends } from './backends-command.js';
+import { evalCommand, runEval } from './eval-command.js';
+import {
+  interpolateCommand,
+  latentCommand,
+  manifoldCommand,
+  reconstructCommand,
+  runInterpolate,
+  runLatent,
+  runManifold,
+  runReconstruct,
+  runSample,
+  sampleCommand,
+} from './explore-commands.js';
+import { InputError } from './model-input.js';
+import type { CommandIo } from './output-files.js';
 import { EpochProgress } from './progress.js';
 import { runTrain } from './train-command.js';
 import { resolveTrainConfig, trainCommand, UsageError } from './train-options.js';
@@ -29,6 +45,21 @@ async function main(argv: string[]): Promise<number> {
     .action(async () => {
       await runBackends((line) => console.log(line));
     });
+  const modelCommands: [Command, (command: Command, io: CommandIo) => Promise<void>][] = [
+    [evalCommand(), runEval],
+    [sampleCommand(), runSample],
+    [reconstructCommand(), runReconstruct],
+    [interpolateCommand(), runInterpolate],
+    [latentCommand(), runLatent],
+    [manifoldCommand(), runManifold],
+  ];
+  for (const [command, run] of modelCommands) {
+    program.addCommand(
+      command.action(async (_options: unknown, self: Command) => {
+        exitCode = await modelAction(self, run);
+      }),
+    );
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
@@ -85,6 +116,40 @@ async function trainAction(command: Command): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+  }
+}
+
+/** Runs a command on a saved model; errors the user can fix are one line (2: flags, 1: inputs), Ctrl-C stops with 130. */
+async function modelAction(command: Command, run: (command: Command, io: CommandIo) => Promise<void>): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    await run(command, { out: (line) => console.log(line), log: (line) => console.error(line), signal: controller.signal });
+    return 0;
+  } catch (error) {
+    if (controller.signal.aborted) {
+      console.error('\nStopped.');
+      return EXIT_INTERRUPTED;
+    }
+    if (error instanceof UsageError) {
+      console.error(`error: ${error.message}`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof EngineUnavailableError) {
+      console.error(`error: --backend ${error.message}`);
+      return 1;
+    }
+    if (error instanceof InputError || error instanceof DataError || error instanceof LossConfigError) {
+      console.error(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
   }
 }
 

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { NORMALIZATIONS, normalizationRange, type Normalization } from '@vae/data';
 import type { MnistSource } from '@vae/data/node';
 import { checkReconstructionRange, LossConfigError, RECONSTRUCTIONS, type Reconstruction } from '@vae/loss';
 import { ENGINE_CHOICES, type EngineChoice } from './engines/node-engines.js';
+import { integer, nonNegativeNumber, positiveInt, positiveNumber } from './flag-parsers.js';
 import { timestampName } from './format.js';
 
 /** Every setting of a `train` run; saved as `settings` in the run's `config.json`. */
@@ -35,27 +36,6 @@ export class UsageError extends Error {
 }
 
 const DATA_SOURCES = ['auto', 'dir', 'download', 'embedded'] as const;
-
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer.');
-  return n;
-};
-const integer = (value: string): number => {
-  const n = Number(value);
-  if (!/^\s*-?\d+\s*$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected an integer.');
-  return n;
-};
-const positiveNumber = (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0, e.g. 1e-3.');
-  return n;
-};
-const nonNegativeNumber = (value: string): number => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number ≥ 0.');
-  return n;
-};
 
 /** The flags of `vae train`, with their defaults (the reference model and settings). */
 export function trainCommand(): Command {

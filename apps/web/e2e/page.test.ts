@@ -186,6 +186,12 @@ describe.skipIf(!HAVE_CHROMIUM)(`the web page in Chromium${HAVE_CHROMIUM ? '' : 
       const inNode = tf.tidy(() => model.decode(tf.tensor2d(z))).arraySync()[0]!;
       model.dispose();
       expect(Math.max(...inPage[0]!.map((v, j) => Math.abs(v - inNode[j]!)))).toBeLessThan(1e-4);
+      // …and the CLI's subcommands take it as they take their own runs.
+      const cli = (...args: string[]) => promisify(execFile)(process.execPath, [CLI, ...args, '--backend', 'wasm'], { env: { ...process.env, VAE_OFFLINE: '1' } });
+      const { stdout: sampled } = await cli('sample', '--model', saved, '--grid', '3');
+      expect(sampled).toContain(`wrote ${join(work, 'explore', 'samples-3x3-t1-seed0.png')}`);
+      const { stdout: evaluated } = await cli('eval', '--model', saved, '--data', 'embedded', '--test-size', '20', '--k', '10', '--n', '20');
+      expect(evaluated).toMatch(/log p\(x\) ≥ -\d+\.\d\d/);
     } finally {
       await browser.close();
     }

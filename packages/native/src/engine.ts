@@ -5,3 +5,4 @@
  */
 export * from './index.js';
 export { nativeStepEngine, nativeSupports, type NativeStepEngineOptions } from './step-engine.js';
+export { nativeLogWeights } from './log-weights.js';

@@ -120,6 +120,7 @@ export interface NativeTrainerHandle {
   stepRows(images: Uint8Array, rowLength: number, indices: Uint32Array, start: number, n: number, table: Float32Array, eps: Float32Array): number;
   gradients(x: Float32Array, n: number, eps: Float32Array): { loss: number; gradients: Float32Array[] };
   evaluate(x: Float32Array, n: number, eps: Float32Array): NativeEvaluation;
+  logImportanceWeights(x: Float32Array, n: number, k: number, eps: Float32Array): Float32Array;
   getWeights(): Float32Array[];
   setWeights(weights: Float32Array[]): void;
   getAdamState(): NativeAdamState;
@@ -417,6 +418,32 @@ export class NativeVaeTrainer {
   evaluate(x: Float32Array, n: number, eps: Float32Array): NativeEvaluation {
     this.checkBatch('evaluate', x, n, eps);
     return this.live().evaluate(x, n, eps);
+  }
+
+  /**
+   * Log importance weights of `k` draws for each of `n` images, in nats:
+   * log p(x|z) + log N(z; 0, I) − log N(z; μ, diag σ²) with z = μ + σ·eps, where log p(x|z) is minus
+   * the reconstruction loss this trainer uses (Bernoulli, or Gaussian with its options). As
+   * `@vae/loss`' importance-weighted bound computes them, on caller-supplied noise.
+   * x: `[n, inputDim]`; eps: `[n·k, latentDim]` image-major (rows i·k … i·k + k − 1 are image i's);
+   * returns `[n·k]` in the same order. Each image is encoded once and its k decoder passes run in
+   * blocks of 256 rows on all threads; the result does not depend on the thread count. Changes nothing.
+   */
+  logImportanceWeights(x: Float32Array, n: number, k: number, eps: Float32Array): Float32Array {
+    const who = `${WHO}.logImportanceWeights`;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new RangeError(`${who}: n: expected a positive integer, got ${JSON.stringify(n)}`);
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) throw new RangeError(`${who}: k: expected a positive integer, got ${JSON.stringify(k)}`);
+    if (n * k > 0x7fffffff) throw new RangeError(`${who}: n × k: is ${n} × ${k} = ${n * k}, at most ${0x7fffffff} draws per call`);
+    const { inputDim, latentDim } = this.config;
+    if (!(x instanceof Float32Array)) throw new TypeError(`${who}: x: expected a Float32Array`);
+    if (x.length !== n * inputDim) {
+      throw new RangeError(`${who}: x: has ${x.length} values, expected n × inputDim = ${n} × ${inputDim} = ${n * inputDim}`);
+    }
+    if (!(eps instanceof Float32Array)) throw new TypeError(`${who}: eps: expected a Float32Array`);
+    if (eps.length !== n * k * latentDim) {
+      throw new RangeError(`${who}: eps: has ${eps.length} values, expected n × k × latentDim = ${n} × ${k} × ${latentDim} = ${n * k * latentDim}`);
+    }
+    return this.live().logImportanceWeights(x, n, k, eps);
   }
 
   /** Copies of the weights in `namedVariables()` order. */

@@ -26,6 +26,7 @@ export {
   type Support,
   type TrainRequest,
 } from './engine-registry.js';
+export { estimateLogLikelihood, tfjsLogWeights, type LogLikelihoodEstimate, type LogLikelihoodOptions, type LogWeightsFunction } from './log-likelihood.js';
 export { evaluate, type BatchEvaluator, type EvaluateOptions, type Evaluation, type EvaluationSums } from './evaluate.js';
 export { SeedStream, deriveSeed } from './seeds.js';
 export { SAMPLE_GRID_COUNT, sampleGridLatents } from './sample-grid.js';
@@ -36,3 +37,11 @@ export { adamStateTensors, readAdamState, type AdamState } from './adam-state.js
 export { HOST_MEMORY_BACKENDS, defaultStepEngine, hostAdamStepEngine } from './host-adam-engine.js';
 export { type AdamSettings, type StepEngine, type StepEngineContext, type StepEngineFactory } from './step-engine.js';
 export { tfjsStepEngine } from './tfjs-engine.js';
+export {
+  MANIFOLD_GRID_RANGE,
+  interpolateLatents,
+  manifoldGridLatents,
+  type InterpolationMode,
+  type ManifoldGridOptions,
+} from './latent-paths.js';
+export { normalQuantile } from './normal-quantile.js';

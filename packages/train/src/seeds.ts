@@ -14,4 +14,4 @@ export function deriveSeed(seed: number, ...parts: number[]): number {
 }
 
 /** Stream names for `deriveSeed`, so no two kinds of draw share a seed. */
-export const SeedStream = { shuffle: 1, noise: 2, binarize: 3, evalNoise: 4, sampleGrid: 100 } as const;
+export const SeedStream = { shuffle: 1, noise: 2, binarize: 3, evalNoise: 4, importanceSamples: 5, sampleGrid: 100 } as const;

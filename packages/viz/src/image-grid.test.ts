@@ -80,6 +80,36 @@ describe('imageGrid', () => {
     expect([...imageGrid(binary, { count: 1, width: 2, height: 2, padding: 0, range: [0, 1] }).pixels]).toEqual([0, 255, 255, 0]);
   });
 
+  it('lays a strip of m tiles out as one row', () => {
+    const images = new Uint8Array(7 * 4).map((_, j) => 10 + Math.floor(j / 4));
+    const strip = imageGrid(images, { count: 7, width: 2, height: 2, columns: 7, padding: 1, background: 1 });
+    expect(strip.width).toBe(7 * 3 + 1);
+    expect(strip.height).toBe(2 + 2);
+    for (let k = 0; k < 7; k++) expect(at(strip, 1 + 3 * k, 1)).toBe(10 + k);
+  });
+
+  it('groups columns for (original | reconstruction) pairs: a wider gap between pairs, none added inside', () => {
+    // 3 pairs a row, 2 rows: tiles interleaved a₀ b₀ a₁ b₁ …, 2 × 1 px each, padding 1, group gap 3.
+    const count = 12;
+    const images = new Uint8Array(count * 2).map((_, j) => 1 + Math.floor(j / 2));
+    const grid = imageGrid(images, { count, width: 2, height: 1, columns: 6, padding: 1, groupColumns: 2, groupGap: 3, background: 1 });
+    expect(grid.width).toBe(6 * 3 + 1 + 2 * 3);
+    expect(grid.height).toBe(2 * 2 + 1);
+    const lefts = [1, 4, 10, 13, 19, 22]; // pair p starts at 1 + p * (2 * 3 + 3)
+    for (let row = 0; row < 2; row++) {
+      lefts.forEach((x, column) => {
+        const k = row * 6 + column;
+        expect([at(grid, x, 1 + row * 2), at(grid, x + 1, 1 + row * 2)]).toEqual([k + 1, k + 1]);
+      });
+    }
+    // The group gaps (and padding) are background: columns 7..9 and 16..18.
+    for (const x of [0, 3, 6, 7, 8, 9, 12, 15, 16, 17, 18, 21, 24]) expect(at(grid, x, 1)).toBe(255);
+    // The default gap is 4 px; without groupColumns the layout is the plain grid.
+    expect(imageGrid(images, { count, width: 2, height: 1, columns: 6, padding: 1, groupColumns: 2 }).width).toBe(19 + 2 * 4);
+    expect(imageGrid(images, { count, width: 2, height: 1, columns: 6, padding: 1, groupColumns: 6 }).width).toBe(19);
+    expect(imageGrid(images, { count, width: 2, height: 1, columns: 6, padding: 1, groupColumns: 4 }).width).toBe(19 + 4);
+  });
+
   it('rejects images of the wrong length, naming images and both lengths', () => {
     expect(() => imageGrid(new Float32Array(255 * 784), { count: 256 })).toThrow(
       /images must have count \* width \* height = 256 \* 28 \* 28 = 200704 values, got length 199920/,
@@ -94,6 +124,9 @@ describe('imageGrid', () => {
     expect(() => imageGrid(one, { count: 1, padding: -1 })).toThrow(/options\.padding/);
     expect(() => imageGrid(one, { count: 1, background: 2 })).toThrow(/options\.background must be a number in \[0, 1\]/);
     expect(() => imageGrid(one, { count: 1, range: [1, 1] })).toThrow(/options\.range/);
+    expect(() => imageGrid(one, { count: 1, groupColumns: 0 })).toThrow(/options\.groupColumns must be a positive integer/);
+    expect(() => imageGrid(one, { count: 1, groupColumns: 1, groupGap: -1 })).toThrow(/options\.groupGap must be a non-negative integer/);
+    expect(() => imageGrid(one, { count: 1, groupGap: 2 })).toThrow(/options\.groupGap needs options\.groupColumns/);
     expect(() => imageGrid([0] as unknown as Float32Array, { count: 1, width: 1, height: 1 })).toThrow(
       /images must be a Float32Array or Uint8Array, got Array/,
     );

@@ -14,6 +14,14 @@ export interface ImageGridOptions {
   /** Gray level of the gaps, 0 (black) .. 1 (white). Default 0. */
   background?: number;
   /**
+   * Columns per group: the grid's columns are split into groups of this many, `groupGap` px further
+   * apart than the tiles inside a group. E.g. 2 for (original | reconstruction) pairs side by side:
+   * `columns: 16, groupColumns: 2` shows 8 pairs a row. Default: no groups.
+   */
+  groupColumns?: number;
+  /** Extra px of `background` between column groups, on top of `padding`. Default 4; needs `groupColumns`. */
+  groupGap?: number;
+  /**
    * Input values mapped to black and white; values outside are clamped, NaN becomes black.
    * Default `[0, 1]` for Float32Array (Bernoulli means), `[0, 255]` for Uint8Array (raw IDX bytes).
    */
@@ -33,6 +41,12 @@ const WHERE = 'imageGrid';
  * top-left corner at `(padding + (k % columns) * (width + padding),
  * padding + floor(k / columns) * (height + padding))`. Unused cells of the last row and the
  * gaps are filled with `background`.
+ *
+ * With `groupColumns = g`, every g columns form a group and each later group is shifted right by
+ * `groupGap` px: tile `k` moves by `floor((k % columns) / g) * groupGap`, and the image is
+ * `(ceil(columns / g) - 1) * groupGap` px wider. The layouts this covers: an n × n grid (the default
+ * `columns`), a strip of m tiles (`columns: m`), and pairs side by side (images interleaved as
+ * `a₀, b₀, a₁, b₁, …` with an even `columns` and `groupColumns: 2`).
  *
  * @example
  * const grid = imageGrid(decoded, { count: 256 }); // decoded: Float32Array(256 * 784)
@@ -57,6 +71,15 @@ export function imageGrid(images: Float32Array | Uint8Array, options: ImageGridO
   if (typeof background !== 'number' || !(background >= 0 && background <= 1)) {
     throw new RangeError(`${WHERE}: options.background must be a number in [0, 1], got ${String(background)}`);
   }
+  const { groupColumns } = options;
+  if (groupColumns !== undefined) positiveInteger(groupColumns, 'options.groupColumns');
+  else if (options.groupGap !== undefined) {
+    throw new RangeError(`${WHERE}: options.groupGap needs options.groupColumns (the columns per group)`);
+  }
+  const groupGap = groupColumns === undefined ? 0 : (options.groupGap ?? 4);
+  if (!Number.isInteger(groupGap) || groupGap < 0) {
+    throw new RangeError(`${WHERE}: options.groupGap must be a non-negative integer, got ${String(groupGap)}`);
+  }
   const [lo, hi] = options.range ?? (images instanceof Float32Array ? [0, 1] : [0, 255]);
   if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo < hi)) {
     throw new RangeError(`${WHERE}: options.range must be [lo, hi] with finite lo < hi, got [${String(lo)}, ${String(hi)}]`);
@@ -70,14 +93,15 @@ export function imageGrid(images: Float32Array | Uint8Array, options: ImageGridO
   }
 
   const rows = Math.ceil(count / columns);
-  const outWidth = columns * (width + padding) + padding;
+  const groupOf = (column: number) => (groupColumns === undefined ? 0 : Math.floor(column / groupColumns));
+  const outWidth = columns * (width + padding) + padding + groupOf(columns - 1) * groupGap;
   const outHeight = rows * (height + padding) + padding;
   const pixels = new Uint8Array(outWidth * outHeight).fill(Math.round(background * 255));
 
   const copyBytes = images instanceof Uint8Array && lo === 0 && hi === 255;
   const scale = 255 / (hi - lo);
   for (let k = 0; k < count; k++) {
-    const left = padding + (k % columns) * (width + padding);
+    const left = padding + (k % columns) * (width + padding) + groupOf(k % columns) * groupGap;
     const top = padding + Math.floor(k / columns) * (height + padding);
     for (let y = 0; y < height; y++) {
       const src = k * tileSize + y * width;

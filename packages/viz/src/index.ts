@@ -6,3 +6,4 @@ export { lossCurveSvg, type LossCurveOptions, type LossSeries } from './loss-cur
 export { latentScatterSvg, type LatentScatterOptions } from './latent-scatter-svg.js';
 export { niceTicks } from './nice-ticks.js';
 export { categoricalPalette } from './categorical-palette.js';
+export { pcaProject, pcaTransform, type PcaProjection } from './pca.js';

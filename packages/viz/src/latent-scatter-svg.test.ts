@@ -31,6 +31,21 @@ describe('latentScatterSvg', () => {
     expect(some.match(/<circle /g)).toHaveLength(3);
   });
 
+  it('titles the axes z₁ and z₂ by default, or as given (e.g. principal components)', () => {
+    const axisLabels = (out: string) => [...out.matchAll(/<text class="label"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(axisLabels(svg)).toEqual(['z₁', 'z₂']);
+    const pca = latentScatterSvg([0, 0, 1, 1], [0, 1], { xLabel: 'PC 1 (31%)', yLabel: 'PC 2 (18%)' });
+    expect(axisLabels(pca)).toEqual(['PC 1 (31%)', 'PC 2 (18%)']);
+    // The y title is rotated to read bottom to top.
+    expect(pca).toMatch(/<text class="label"[^>]*transform="rotate\(-90 [^"]*\)">PC 2 \(18%\)<\/text>/);
+  });
+
+  it('draws each legend entry as a swatch in its class colour beside its label', () => {
+    const swatches = [...svg.matchAll(/<g class="legend"[\s\S]*?<\/g>/g)][0]![0].match(/<rect [^>]*width="12" height="12" fill="([^"]+)"/g);
+    expect(swatches).toHaveLength(10);
+    swatches!.forEach((rect, k) => expect(rect).toContain(`fill="${categoricalPalette[k]}"`));
+  });
+
   it('uses class names when given, escaped', () => {
     const out = latentScatterSvg([0, 0, 1, 1], [0, 1], { classNames: ['T-shirt/top', 'Trouser & <b>'] });
     assertWellFormedXml(out);

@@ -1,9 +1,9 @@
 import { createRng, type MnistSplit } from '@vae/data';
+import { interpolateLatents, type InterpolationMode } from '@vae/train';
 import { imageGrid } from '@vae/viz';
 import type { ModelClient } from '../model-client.js';
 import { createElement } from './create-element.js';
 import { digitImage, drawGrayImage } from './gray-canvas.js';
-import { interpolateLatents, type InterpolationMode } from './interpolation.js';
 import { createLatestValueScheduler } from './latest-value-scheduler.js';
 import { NO_PICK, nextPairPick, type PairPick } from './pair-pick.js';
 import { sampleIndices } from './sample-indices.js';

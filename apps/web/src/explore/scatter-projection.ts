@@ -1,4 +1,4 @@
-import { pcaProject, pcaTransform } from './pca.js';
+import { pcaProject, pcaTransform } from '@vae/viz';
 
 /** How latent codes are placed on a 2-D plot, fitted once and reused for later points. */
 export interface ScatterProjection {

@@ -322,6 +322,27 @@ napi_value Evaluate(napi_env env, napi_callback_info info) {
   });
 }
 
+// logImportanceWeights(x, n, k, eps) → Float32Array [n·k]: x [n, inputDim], eps [n·k, latentDim].
+napi_value LogImportanceWeights(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    size_t argc = 4;
+    napi_value argv[4];
+    vae::Trainer& t = unwrap(env, info, &argc, argv);
+    if (argc < 4) throw JsError("expected (x, n, k, eps)");
+    const auto& o = t.options();
+    const int n = toInt(env, argv[1], "n", 1);
+    const int k = toInt(env, argv[2], "k", 1);
+    const size_t rows = static_cast<size_t>(n) * k;
+    if (rows > 0x7fffffff) throw JsError("n × k: is " + std::to_string(rows) + ", at most 2147483647", true);  // keeps rows·latentDim from overflowing
+    const float* x = float32Data(env, argv[0], static_cast<size_t>(n) * o.inputDim, "x");
+    const float* eps = float32Data(env, argv[3], rows * o.latentDim, "eps");
+    float* data;
+    napi_value out = newFloat32Array(env, rows, &data);
+    t.logImportanceWeights(x, n, k, eps, data);
+    return out;
+  });
+}
+
 enum class Which { Weights, M, V };
 
 napi_value tensorList(napi_env env, vae::Trainer& t, Which which) {
@@ -479,6 +500,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"stepRows", nullptr, StepRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gradients", nullptr, Gradients, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"evaluate", nullptr, Evaluate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"logImportanceWeights", nullptr, LogImportanceWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getWeights", nullptr, GetWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setWeights", nullptr, SetWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getAdamState", nullptr, GetAdamState, nullptr, nullptr, nullptr, napi_default, nullptr},

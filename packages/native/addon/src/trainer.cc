@@ -133,6 +133,7 @@ Trainer::Trainer(const Options& options) : opt_(options), pool_(options.parallel
   partials_ = std::make_unique<PartialSlots>(pool_.threads());
   colCount_.resize(static_cast<size_t>(pool_.threads()) * opt_.inputDim);
   strip_.resize(pool_.threads());
+  iwScratch_.resize(pool_.threads());  // allocated by the first logImportanceWeights
 
   // tfjs turns each JS number into a float32 scalar tensor: beta1, 1 − beta1 (computed in double), …
   b1_ = static_cast<float>(opt_.beta1);
@@ -540,6 +541,48 @@ double Trainer::reconRows(const float* x, const float* logits, float* g, int r0,
   return total;
 }
 
+/**
+ * −log p(x|z) of one row, from the last layer's output before its bias (`pre`): reconRows' terms
+ * with the bias added on the fly, and the Gaussian scale and constant applied. Sums in float, not
+ * double (that halves the vector width): every term is ≥ 0 and each lane adds ~50 of them for
+ * 784 pixels, so the sum is good to ~1e-6 relative.
+ */
+double Trainer::reconLossRow(const float* __restrict pre, const float* __restrict bias, const float* __restrict x) const {
+  const int D = opt_.inputDim;
+  float sum = 0;
+  if (opt_.reconstruction == Reconstruction::Bernoulli) {
+#pragma omp simd reduction(+ : sum)
+    for (int c = 0; c < D; c++) {
+      const float l = pre[c] + bias[c], t = x[c];
+      const float e = expApprox(l < 0.0f ? l : -l);  // max(l, 0) − l·x + log(1 + e^−|l|)
+      sum += ((l > 0.0f ? l : 0.0f) - l * t) + log1pUnit(e);
+    }
+    return sum;
+  }
+  const float lo = static_cast<float>(opt_.gaussianLo);
+  const float span = static_cast<float>(opt_.gaussianHi - opt_.gaussianLo);
+#pragma omp simd reduction(+ : sum)
+  for (int c = 0; c < D; c++) {
+    const float l = pre[c] + bias[c];
+    const float e = expApprox(l < 0.0f ? l : -l);
+    const float inv = 1.0f / (1.0f + e);
+    const float err = ((l >= 0.0f ? inv : e * inv) * span + lo) - x[c];
+    sum += err * err;
+  }
+  double nll = 0.5 / (opt_.gaussianSigma * opt_.gaussianSigma) * sum;
+  if (opt_.gaussianIncludeConstant) nll += D * (std::log(opt_.gaussianSigma) + 0.5 * std::log(2 * M_PI));
+  return nll;
+}
+
+struct Trainer::ImportanceJob {
+  const float* x;
+  int n, k;
+  const float* eps;
+  float* out;
+  alignas(64) std::atomic<int> nextImage{0};
+  alignas(64) std::atomic<int64_t> nextRow{0};
+};
+
 namespace {
 void splitEntry(void* ctx, int t, int T);
 void dataEntry(void* ctx, int t, int T);
@@ -554,6 +597,14 @@ void splitEntry(void* ctx, int t, int T) {
 void dataEntry(void* ctx, int t, int T) {
   auto* c = static_cast<JobCtx*>(ctx);
   c->self->runData(*c->job, t, T);
+}
+struct ImportanceCtx {
+  Trainer* self;
+  Trainer::ImportanceJob* job;
+};
+void importanceEntry(void* ctx, int t, int T) {
+  auto* c = static_cast<ImportanceCtx*>(ctx);
+  c->self->runImportance(*c->job, t, T);
 }
 
 }  // namespace
@@ -903,6 +954,96 @@ Evaluation Trainer::evaluate(const float* x, int n, const float* eps) {
   Evaluation e{};
   runJob(Mode::Evaluate, x, n, eps, &e);
   return e;
+}
+
+// Threads take chunks of images to encode, then, after one barrier, blocks of kImportanceRows draws
+// to decode, each the next one free: a thread the VM deschedules holds up only the block it is
+// on. Blocks are fixed by n and k, and no sum crosses them, so results do not depend on which
+// thread (or how many) computed them. Scratch is per thread; the weights are only read.
+void Trainer::runImportance(ImportanceJob& job, int t, int) {
+  const int B = kImportanceRows, L = opt_.latentDim, D = opt_.inputDim;
+  const size_t area = static_cast<size_t>(B) * maxWidth_;
+  float* act[2] = {iwScratch_[t].data, iwScratch_[t].data + area};
+  float* z = act[1] + area;
+
+  for (int r0; (r0 = job.nextImage.fetch_add(B, std::memory_order_relaxed)) < job.n;) {
+    const int rows = std::min(B, job.n - r0);
+    const float* a = job.x + static_cast<size_t>(r0) * D;
+    int lda = D;
+    for (size_t i = 0; i < encoder_.size(); i++) {
+      forwardDense(encoder_[i], a, lda, 0, rows, 0, encoder_[i].out, true, act[i & 1]);
+      a = act[i & 1];
+      lda = encoder_[i].out;
+    }
+    float* mu = iwMu_.data + static_cast<size_t>(r0) * L;
+    float* sd = iwStd_.data + static_cast<size_t>(r0) * L;
+    forwardDense(mu_, a, lda, 0, rows, 0, L, false, mu);
+    forwardDense(logvar_, a, lda, 0, rows, 0, L, false, sd);  // logvar, replaced by σ below
+    for (int r = 0; r < rows; r++) {
+      double sum = 0;
+      for (int j = 0; j < L; j++) {
+        float& v = sd[static_cast<size_t>(r) * L + j];
+        sum += v;
+        v = expApprox(v * 0.5f);
+      }
+      iwLogvarSum_[r0 + r] = sum;
+    }
+  }
+  pool_.barrier().wait();
+
+  const int64_t total = static_cast<int64_t>(job.n) * job.k;
+  const size_t last = decoder_.size() - 1;
+  const Layer& out = decoder_[last];
+  double latent[kImportanceRows];
+  for (int64_t r0; (r0 = job.nextRow.fetch_add(B, std::memory_order_relaxed)) < total;) {
+    const int rows = static_cast<int>(std::min<int64_t>(B, total - r0));
+    // z = mu + σ·eps, and log p(z) − log q(z|x) = −½ Σ (z² − eps² − logvar) (the log 2π terms cancel).
+    for (int r = 0; r < rows; r++) {
+      const int64_t row = r0 + r, i = row / job.k;
+      const float* __restrict mu = iwMu_.data + i * L;
+      const float* __restrict sd = iwStd_.data + i * L;
+      const float* __restrict e = job.eps + row * L;
+      float* __restrict zr = z + static_cast<size_t>(r) * L;
+      double sum = 0;
+      for (int j = 0; j < L; j++) {
+        const float zj = mu[j] + sd[j] * e[j];
+        zr[j] = zj;
+        sum += static_cast<double>(zj) * zj - static_cast<double>(e[j]) * e[j];
+      }
+      latent[r] = -0.5 * (sum - iwLogvarSum_[i]);
+    }
+    const float* a = z;
+    for (size_t j = 0; j < last; j++) {
+      forwardDense(decoder_[j], a, decoder_[j].in, 0, rows, 0, decoder_[j].out, true, act[j & 1]);
+      a = act[j & 1];
+    }
+    // The last layer's bias is added inside the loss, which reads each logit once.
+    float* pre = act[last & 1];
+    gemm(false, false, rows, out.out, out.in, a, out.in, params_.data + out.w, out.out, 0.0f, pre, out.out);
+    for (int r = 0; r < rows; r++) {
+      const int64_t row = r0 + r;
+      const float* xr = job.x + (row / job.k) * D;
+      job.out[row] = static_cast<float>(latent[r] - reconLossRow(pre + static_cast<size_t>(r) * D, params_.data + out.b, xr));
+    }
+  }
+}
+
+void Trainer::logImportanceWeights(const float* x, int n, int k, const float* eps, float* out) {
+  if (n < 1 || k < 1) throw std::invalid_argument("n and k must be at least 1");
+  const size_t L = static_cast<size_t>(opt_.latentDim);
+  if (n > iwCapacity_) {
+    iwMu_.resize(n * L);
+    iwStd_.resize(n * L);
+    iwLogvarSum_.resize(n);
+    iwCapacity_ = n;
+  }
+  if (!iwScratch_[0].data) {
+    for (auto& s : iwScratch_) s.resize(2 * static_cast<size_t>(kImportanceRows) * maxWidth_ + kImportanceRows * L);
+  }
+  useBlasThreads(opt_.parallel == Parallel::Blas ? opt_.threads : 1);
+  ImportanceJob job{x, n, k, eps, out};
+  ImportanceCtx ctx{this, &job};
+  pool_.run(importanceEntry, &ctx);
 }
 
 }  // namespace vae

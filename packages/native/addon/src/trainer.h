@@ -34,6 +34,12 @@ constexpr int kAutoDataRows = 256;
  */
 constexpr double kSparseInputMaxDensity = 0.5;
 
+/**
+ * Decoder rows per block in logImportanceWeights: one block's activations ([rows, 256 + 512 + 784]
+ * floats for the reference model) stay in a core's L2 while its GEMMs and loss run.
+ */
+constexpr int kImportanceRows = 256;
+
 struct Options {
   int inputDim = 784;
   std::vector<int> encoderHidden{512, 256};
@@ -94,6 +100,14 @@ class Trainer {
   double gradients(const float* x, int n, const float* eps);
   /** Sums over the batch: loss with sampled z, loss with z = mu, reconstruction, KL. No update. */
   Evaluation evaluate(const float* x, int n, const float* eps);
+  /**
+   * Log importance weights log p(x|z) + log p(z) − log q(z|x) of k draws per image: x [n, inputDim],
+   * eps [n·k, latentDim] image-major (rows i·k … i·k + k − 1 are image i's), z = mu + σ·eps → out [n·k].
+   * log p(x|z) is minus the reconstruction loss of the options. Each image is encoded once; the
+   * decoder passes run in blocks of kImportanceRows rows taken by the threads in turn. The result
+   * does not depend on the thread count. Changes nothing but scratch buffers.
+   */
+  void logImportanceWeights(const float* x, int n, int k, const float* eps, float* out);
 
   // Implementation details, public for the thread-entry trampolines.
   struct Tensor {
@@ -117,6 +131,8 @@ class Trainer {
   bool sparseInput(int r0, int r1) const;
   void indexColumns(int n, int r0, int r1, int k0, int k1, int32_t* counts);
   void runData(Job& job, int t, int T);
+  struct ImportanceJob;
+  void runImportance(ImportanceJob& job, int t, int T);
 
 
  private:
@@ -138,6 +154,7 @@ class Trainer {
 
   void headGrads(int r0, int r1, const float* eps);
   double reconRows(const float* x, const float* logits, float* g, int r0, int r1, int c0, int c1);
+  double reconLossRow(const float* pre, const float* bias, const float* x) const;
 
   Options opt_;
   std::vector<Tensor> tensors_;
@@ -158,6 +175,12 @@ class Trainer {
   std::vector<int32_t> nzIndex_, nzCount_, colRow_, colCount_;
   std::vector<float> nzValue_, colValue_;
   int colCapacity_ = 0;
+  // logImportanceWeights: per image mu, σ and Σ logvar ([capacity, latentDim], [capacity]); per
+  // thread two [kImportanceRows, maxWidth_] activation buffers and z [kImportanceRows, latentDim].
+  Buffer iwMu_, iwStd_;
+  std::vector<double> iwLogvarSum_;
+  int iwCapacity_ = 0;
+  std::vector<Buffer> iwScratch_;
   std::vector<Buffer> strip_;  // per thread: a [max(capacity, inputDim), 64] copy of a strip of W or dy
   Pool pool_;
   struct PartialSlots;

@@ -1,0 +1,264 @@
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng, gatherBatchInto, normalizationRange, type MnistSplit } from '@vae/data';
+import type { Vae } from '@vae/model';
+import { interpolateLatents, manifoldGridLatents, sampleGridLatents, type InterpolationMode } from '@vae/train';
+import { encodePng, imageGrid, latentScatterSvg, pcaProject } from '@vae/viz';
+import { Command, Option } from 'commander';
+import { nonNegativeInt, positiveInt, positiveNumber } from './flag-parsers.js';
+import { activateFor, InputError, loadTestSet, loadWeights, modelCommand, openModel, type ModelFlags, type OpenedModel } from './model-input.js';
+import { writeOutput, type CommandIo } from './output-files.js';
+import { svgToPng } from './svg-to-png.js';
+import { UsageError } from './train-options.js';
+
+/** Rows per encoder/decoder call: bounds memory on any backend. */
+const ROWS_PER_CALL = 1000;
+
+/** Decodes `count` latent rows `[count, latentDim]` to pixel means in [0, 1]. */
+async function decodeRows(vae: Vae, z: Float32Array, count: number): Promise<Float32Array> {
+  const { latentDim, inputDim } = vae.config;
+  const out = new Float32Array(count * inputDim);
+  for (let start = 0; start < count; start += ROWS_PER_CALL) {
+    const n = Math.min(ROWS_PER_CALL, count - start);
+    const decoded = tf.tidy(() => vae.decode(tf.tensor2d(z.subarray(start * latentDim, (start + n) * latentDim), [n, latentDim])));
+    out.set((await decoded.data()) as Float32Array, start * inputDim);
+    decoded.dispose();
+  }
+  return out;
+}
+
+/** The encoder's means `[count, latentDim]` of rows `x` `[count, inputDim]`. */
+async function encodeMeans(vae: Vae, x: Float32Array, count: number): Promise<Float32Array> {
+  const { latentDim, inputDim } = vae.config;
+  const out = new Float32Array(count * latentDim);
+  for (let start = 0; start < count; start += ROWS_PER_CALL) {
+    const n = Math.min(ROWS_PER_CALL, count - start);
+    const mu = tf.tidy(() => vae.encode(tf.tensor2d(x.subarray(start * inputDim, (start + n) * inputDim), [n, inputDim])).mu);
+    out.set((await mu.data()) as Float32Array, start * latentDim);
+    mu.dispose();
+  }
+  return out;
+}
+
+/** Test images `indices`, normalized as the model was trained (a `dynamic-binary` draw seeded by `seed`). */
+function testRows(test: MnistSplit, indices: readonly number[], model: LoadedModel, seed: number): Float32Array {
+  const pixels = test.rows * test.cols;
+  const order = Uint32Array.from(indices);
+  return gatherBatchInto(test, order, 0, order.length, model.normalization, new Float32Array(order.length * pixels), createRng(seed)).slice();
+}
+
+/** Model inputs mapped to [0, 1] for display (e.g. `symmetric` pixels in [−1, 1]). */
+function inputsForDisplay(x: Float32Array, model: LoadedModel): Float32Array {
+  const [lo, hi] = normalizationRange(model.normalization);
+  return lo === 0 && hi === 1 ? x : x.map((v) => (v - lo) / (hi - lo));
+}
+
+/** Opens the model and activates the engine; runs `body`; always releases the model. */
+async function withModel(
+  command: Command,
+  io: CommandIo,
+  body: (model: LoadedModel, flags: ModelFlags) => Promise<void>,
+  checkFlags: (model: OpenedModel) => void = () => {},
+): Promise<void> {
+  const flags = command.opts<ModelFlags>();
+  const opened = await openModel(flags);
+  checkFlags(opened); // before the engine probe: a bad flag answers at once
+  await activateFor(flags, opened, io.log);
+  const vae = await loadWeights(flags, opened);
+  try {
+    await body({ ...opened, vae }, flags);
+  } finally {
+    vae.dispose();
+  }
+}
+
+type LoadedModel = OpenedModel & { vae: Vae };
+
+const side = (vae: Vae) => Math.round(Math.sqrt(vae.config.inputDim));
+
+function checkSquareImages(vae: Vae): void {
+  const s = side(vae);
+  if (s * s !== vae.config.inputDim) throw new InputError(`the model's images have ${vae.config.inputDim} pixels, not a square: cannot draw them`);
+}
+
+// ---- sample -------------------------------------------------------------------------------
+
+export function sampleCommand(): Command {
+  return modelCommand('sample', 'Decode an N×N grid of samples z ~ N(0, T²·I) (the same z as training\'s sample grids at the same seed).')
+    .addOption(new Option('--grid <n>', 'samples per side').default(16).argParser(positiveInt))
+    .addOption(new Option('--temperature <t>', 'scale of z: below 1 gives more typical, less varied digits').default(1).argParser(positiveNumber));
+}
+
+export async function runSample(command: Command, io: CommandIo): Promise<void> {
+  const { grid, temperature } = command.opts<{ grid: number; temperature: number }>();
+  await withModel(command, io, async (model, flags) => {
+    checkSquareImages(model.vae);
+    const count = grid * grid;
+    const z = tf.tidy(() => tf.mul(sampleGridLatents(flags.seed, model.vae.config.latentDim, count), temperature));
+    const latents = (await z.data()) as Float32Array;
+    z.dispose();
+    const pixels = await decodeRows(model.vae, latents, count);
+    const s = side(model.vae);
+    const file = join(model.outDir, `samples-${grid}x${grid}-t${temperature}-seed${flags.seed}.png`);
+    await writeOutput(file, encodePng(imageGrid(pixels, { count, columns: grid, width: s, height: s })), io);
+  });
+}
+
+// ---- reconstruct --------------------------------------------------------------------------
+
+export function reconstructCommand(): Command {
+  return modelCommand('reconstruct', 'Test digits and their reconstructions (decoded from z = mu), originals above reconstructions.')
+    .addOption(new Option('--count <n>', 'test images').default(32).argParser(positiveInt))
+    .addOption(new Option('--start <i>', 'index of the first test image').default(0).argParser(nonNegativeInt))
+    .addOption(new Option('--columns <n>', 'images per row').default(8).argParser(positiveInt));
+}
+
+export async function runReconstruct(command: Command, io: CommandIo): Promise<void> {
+  const { count, start, columns } = command.opts<{ count: number; start: number; columns: number }>();
+  await withModel(command, io, async (model, flags) => {
+    checkSquareImages(model.vae);
+    const test = await loadTestSet(flags, model.config, io.log);
+    if (start + count > test.count) throw new UsageError(`--start ${start} --count ${count}: the test set has ${test.count} images (indices 0–${test.count - 1})`);
+    const x = testRows(test, Array.from({ length: count }, (_, i) => start + i), model, flags.seed);
+    const reconstructions = await decodeRows(model.vae, await encodeMeans(model.vae, x, count), count);
+    const originals = inputsForDisplay(x, model);
+    // Rows of `columns` originals, each followed by the row of their reconstructions.
+    const pixels = model.vae.config.inputDim;
+    const cols = Math.min(columns, count);
+    const rows = Math.ceil(count / cols);
+    const tiles = new Float32Array(rows * 2 * cols * pixels);
+    for (let i = 0; i < count; i++) {
+      const row = Math.floor(i / cols);
+      const col = i % cols;
+      tiles.set(originals.subarray(i * pixels, (i + 1) * pixels), ((2 * row) * cols + col) * pixels);
+      tiles.set(reconstructions.subarray(i * pixels, (i + 1) * pixels), ((2 * row + 1) * cols + col) * pixels);
+    }
+    const s = side(model.vae);
+    const file = join(model.outDir, `reconstructions-${start}-${start + count - 1}.png`);
+    await writeOutput(file, encodePng(imageGrid(tiles, { count: rows * 2 * cols, columns: cols, width: s, height: s })), io);
+  });
+}
+
+// ---- interpolate --------------------------------------------------------------------------
+
+export function interpolateCommand(): Command {
+  return modelCommand('interpolate', 'Decode the path in latent space between two test images (by index or by digit), with the originals at both ends.')
+    .addOption(new Option('--from <i>', 'index of the first test image').argParser(nonNegativeInt))
+    .addOption(new Option('--to <i>', 'index of the last test image').argParser(nonNegativeInt))
+    .addOption(new Option('--from-digit <d>', 'the first test image with this label').argParser(nonNegativeInt))
+    .addOption(new Option('--to-digit <d>', 'the first test image with this label').argParser(nonNegativeInt))
+    .addOption(new Option('--steps <n>', 'decoded points, endpoints included').default(10).argParser(positiveInt))
+    .addOption(new Option('--mode <mode>', 'linear, or spherical (slerp: stays where the prior has its mass)').choices(['linear', 'spherical']).default('linear'));
+}
+
+interface InterpolateFlags {
+  from?: number;
+  to?: number;
+  fromDigit?: number;
+  toDigit?: number;
+  steps: number;
+  mode: InterpolationMode;
+}
+
+function endpoint(test: MnistSplit, index: number | undefined, digit: number | undefined, which: 'from' | 'to'): number {
+  if ((index === undefined) === (digit === undefined)) throw new UsageError(`give one of --${which} <index> or --${which}-digit <digit>`);
+  if (index !== undefined) {
+    if (index >= test.count) throw new UsageError(`--${which} ${index}: the test set has ${test.count} images (indices 0–${test.count - 1})`);
+    return index;
+  }
+  const found = test.labels.indexOf(digit!);
+  if (found < 0) throw new UsageError(`--${which}-digit ${digit}: no test image has that label`);
+  return found;
+}
+
+export async function runInterpolate(command: Command, io: CommandIo): Promise<void> {
+  const options = command.opts<InterpolateFlags>();
+  await withModel(command, io, async (model, flags) => {
+    checkSquareImages(model.vae);
+    const test = await loadTestSet(flags, model.config, io.log);
+    const a = endpoint(test, options.from, options.fromDigit, 'from');
+    const b = endpoint(test, options.to, options.toDigit, 'to');
+    const x = testRows(test, [a, b], model, flags.seed);
+    const latentDim = model.vae.config.latentDim;
+    const mu = await encodeMeans(model.vae, x, 2);
+    const path = interpolateLatents(mu.subarray(0, latentDim), mu.subarray(latentDim), options.steps, options.mode);
+    const decoded = await decodeRows(model.vae, path, options.steps);
+    const pixels = model.vae.config.inputDim;
+    const originals = inputsForDisplay(x, model);
+    const strip = new Float32Array((options.steps + 2) * pixels);
+    strip.set(originals.subarray(0, pixels), 0);
+    strip.set(decoded, pixels);
+    strip.set(originals.subarray(pixels), (options.steps + 1) * pixels);
+    const s = side(model.vae);
+    const file = join(model.outDir, `interpolation-${a}-to-${b}-${options.mode}-${options.steps}.png`);
+    io.log(`interpolating test image ${a} (a ${test.labels[a]}) → ${b} (a ${test.labels[b]}), ${options.mode}`);
+    await writeOutput(file, encodePng(imageGrid(strip, { count: options.steps + 2, columns: options.steps + 2, width: s, height: s })), io);
+  });
+}
+
+// ---- latent -------------------------------------------------------------------------------
+
+export function latentCommand(): Command {
+  return modelCommand('latent', "Scatter of the test set's latent means coloured by label: the two axes for a 2-D latent space, else its first two principal components (SVG and PNG).")
+    .addOption(new Option('--n <n>', 'test images to plot (default: all)').argParser(positiveInt));
+}
+
+export async function runLatent(command: Command, io: CommandIo): Promise<void> {
+  const { n } = command.opts<{ n?: number }>();
+  await withModel(command, io, async (model, flags) => {
+    const test = await loadTestSet(flags, model.config, io.log);
+    const count = Math.min(n ?? test.count, test.count);
+    const x = testRows(test, Array.from({ length: count }, (_, i) => i), model, flags.seed);
+    const latentDim = model.vae.config.latentDim;
+    const mu = await encodeMeans(model.vae, x, count);
+    let points: Float32Array;
+    let axes: { xLabel: string; yLabel: string; title: string };
+    if (latentDim === 1) throw new InputError('the model has a 1-D latent space: nothing to scatter in two dimensions');
+    if (latentDim === 2) {
+      points = mu;
+      axes = { xLabel: 'z₁', yLabel: 'z₂', title: `Latent means of ${count.toLocaleString('en-US')} test images` };
+    } else {
+      const pca = pcaProject(mu, count, latentDim, 2);
+      points = pca.coords;
+      const pct = (v: number) => `${(100 * v).toFixed(0)} %`;
+      axes = {
+        xLabel: `PC 1 (${pct(pca.explainedVarianceRatio[0]!)} of variance)`,
+        yLabel: `PC 2 (${pct(pca.explainedVarianceRatio[1]!)})`,
+        title: `Latent means of ${count.toLocaleString('en-US')} test images, PCA of ${latentDim}-D`,
+      };
+    }
+    const svg = latentScatterSvg(points, test.labels.subarray(0, count), { ...axes, width: 720, height: 600, radius: 2, opacity: 0.6 });
+    const base = join(model.outDir, `latent-${count}`);
+    await writeOutput(`${base}.svg`, svg, io);
+    await writeOutput(`${base}.png`, svgToPng(svg), io);
+  });
+}
+
+// ---- manifold -----------------------------------------------------------------------------
+
+export function manifoldCommand(): Command {
+  return modelCommand('manifold', "Decode a grid over two latent dimensions at the standard normal's quantiles (Kingma & Welling's figure); the other dimensions stay 0.")
+    .addOption(new Option('--grid <n>', 'points per side').default(20).argParser(positiveInt))
+    .addOption(new Option('--dims <i,j>', 'the two latent dimensions to vary').default('0,1'));
+}
+
+export async function runManifold(command: Command, io: CommandIo): Promise<void> {
+  const { grid, dims } = command.opts<{ grid: number; dims: string }>();
+  const parsed = dims.split(',').map((d) => Number(d.trim()));
+  const checkDims = (model: OpenedModel) => {
+    const { latentDim } = model.config;
+    if (latentDim < 2) throw new InputError('the model has a 1-D latent space: a manifold grid needs two dimensions');
+    if (parsed.length !== 2 || !parsed.every((d) => Number.isInteger(d) && d >= 0 && d < latentDim) || parsed[0] === parsed[1]) {
+      throw new UsageError(`--dims ${dims}: expected two different latent dimensions in 0–${latentDim - 1}, e.g. --dims 0,1`);
+    }
+  };
+  await withModel(command, io, async (model) => {
+    checkSquareImages(model.vae);
+    const latentDim = model.vae.config.latentDim;
+    const z = manifoldGridLatents(grid, latentDim, { dims: [parsed[0]!, parsed[1]!] });
+    const pixels = await decodeRows(model.vae, z, grid * grid);
+    const s = side(model.vae);
+    const file = join(model.outDir, `manifold-${grid}x${grid}-z${parsed[0]}-z${parsed[1]}.png`);
+    await writeOutput(file, encodePng(imageGrid(pixels, { count: grid * grid, columns: grid, width: s, height: s, padding: 0 })), io);
+  }, checkDims);
+}

@@ -1,0 +1,141 @@
+import { access, readFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { isNormalization, NORMALIZATIONS, normalizationRange, type Normalization } from '@vae/data';
+import { loadMnist, takeFirst, type MnistData, type MnistSource } from '@vae/data/node';
+import { checkReconstructionRange, LossConfigError, RECONSTRUCTIONS, type Reconstruction, type ReconstructionOptions } from '@vae/loss';
+import { loadVae, parseModelJson, type Vae, type VaeConfig } from '@vae/model/node';
+import { DEFAULT_TRAIN_SETTINGS } from '@vae/train';
+import { ENGINE_CHOICES, selectEngine, type EngineChoice } from './engines/node-engines.js';
+import { integer, positiveInt } from './flag-parsers.js';
+import { UsageError } from './train-options.js';
+
+/** A problem with something the user named (a model, a directory): one line, exit code 1. */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+const DATA_SOURCES = ['auto', 'dir', 'download', 'embedded'] as const;
+
+/** The flags every command that works on a saved model shares: the model, the data, the engine, where to write. */
+export function modelCommand(name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
+    .addOption(new Option('--model <path>', 'a run directory written by `vae train` (or its model/ folder, or a model saved by the web page)').makeOptionMandatory())
+    .addOption(new Option('--data <source>', 'where MNIST comes from (auto: --data-dir, cache, download, embedded subset)').choices(DATA_SOURCES).default('auto'))
+    .addOption(new Option('--data-dir <dir>', 'directory with the four MNIST files (gzipped or not)'))
+    .addOption(new Option('--normalize <mode>', "pixel scaling (default: the model's own, from its model.json)").choices(NORMALIZATIONS))
+    .addOption(new Option('--test-size <n>', 'use only the first n test images').argParser(positiveInt))
+    .addOption(new Option('--seed <n>', 'seed of every random draw').default(0).argParser(integer))
+    .addOption(new Option('--backend <name>', 'what computes; auto picks the fastest that works here (see `vae backends`)').choices(ENGINE_CHOICES).default('auto'))
+    .addOption(new Option('--out <dir>', "where to write (default: the run directory's explore/ folder)"))
+    .showHelpAfterError(`(run \`vae ${name} --help\` for the flags)`)
+    .exitOverride();
+}
+
+export interface ModelFlags {
+  model: string;
+  data: MnistSource;
+  dataDir?: string;
+  normalize?: Normalization;
+  testSize?: number;
+  seed: number;
+  backend: EngineChoice;
+  out?: string;
+}
+
+/** A saved model with what it was trained with. */
+export interface OpenedModel {
+  config: VaeConfig;
+  /** The folder holding model.json and weights.bin. */
+  modelDir: string;
+  /** The run directory around it, when there is one (it has config.json). */
+  runDir: string | null;
+  normalization: Normalization;
+  reconstruction: Reconstruction;
+  /** The loss options the model was trained with (the Gaussian term's pixel range). */
+  lossOptions: ReconstructionOptions;
+  /** What `--out` defaults to. */
+  outDir: string;
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Opens `--model`: a run directory (its `model/`), or a folder with `model.json` and `weights.bin`.
+ * The normalization and reconstruction term come from the model's metadata (the CLI and the web
+ * page both record their settings there); `--normalize` overrides the normalization.
+ */
+export async function openModel(flags: ModelFlags, baseDir = process.env.INIT_CWD ?? process.cwd()): Promise<OpenedModel> {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const given = abs(flags.model);
+  let modelDir: string;
+  if (await exists(join(given, 'model.json'))) modelDir = given;
+  else if (await exists(join(given, 'model', 'model.json'))) modelDir = join(given, 'model');
+  else if (await exists(join(given, 'checkpoint'))) {
+    throw new InputError(`--model ${flags.model}: this run has no model/ yet (it stopped before its last epoch); finish it with \`vae train --resume ${flags.model}\``);
+  } else if (!(await exists(given))) {
+    throw new InputError(`--model ${flags.model}: no such file or directory; name a run directory written by \`vae train\` or a model/ folder`);
+  } else {
+    throw new InputError(`--model ${flags.model}: no model.json there or in ${join(flags.model, 'model')}; name a run directory written by \`vae train\` or a model/ folder`);
+  }
+  let config: VaeConfig;
+  let metadata: { settings?: { normalization?: unknown; reconstruction?: unknown } } | undefined;
+  const jsonPath = join(modelDir, 'model.json');
+  try {
+    const doc = parseModelJson(JSON.parse(await readFile(jsonPath, 'utf8')), jsonPath);
+    config = doc.config;
+    metadata = doc.metadata;
+  } catch (error) {
+    throw new InputError(`--model ${flags.model}: ${(error as Error).message}`);
+  }
+  const saved = metadata?.settings ?? {};
+  const normalization = flags.normalize ?? (isNormalization(saved.normalization) ? saved.normalization : 'unit');
+  const reconstruction = RECONSTRUCTIONS.includes(saved.reconstruction as Reconstruction) ? (saved.reconstruction as Reconstruction) : 'bernoulli';
+  try {
+    checkReconstructionRange(reconstruction, normalizationRange(normalization), `--normalize ${normalization}`);
+  } catch (error) {
+    if (error instanceof LossConfigError) throw new UsageError(`the model was trained with ${reconstruction} reconstruction: ${error.message}`);
+    throw error;
+  }
+  const runDir = basename(modelDir) === 'model' && (await exists(join(dirname(modelDir), 'config.json'))) ? dirname(modelDir) : null;
+  const outDir = flags.out !== undefined ? abs(flags.out) : join(runDir ?? dirname(modelDir), 'explore');
+  return { config, modelDir, runDir, normalization, reconstruction, lossOptions: { reconstruction, gaussian: { range: normalizationRange(normalization) } }, outDir };
+}
+
+/** The test split the flags name, checked against the model's input size. */
+export async function loadTestSet(flags: ModelFlags, config: VaeConfig, log: (line: string) => void, baseDir = process.env.INIT_CWD ?? process.cwd()): Promise<MnistData['test']> {
+  if (flags.data === 'dir' && flags.dataDir === undefined) throw new UsageError('--data dir needs --data-dir <dir>: the directory holding the four MNIST files');
+  const dataDir = flags.dataDir === undefined ? undefined : isAbsolute(flags.dataDir) ? flags.dataDir : resolve(baseDir, flags.dataDir);
+  const loaded = await loadMnist({ source: flags.data, dataDir, log });
+  const test = takeFirst(loaded.test, flags.testSize ?? Infinity);
+  const pixels = test.rows * test.cols;
+  if (pixels !== config.inputDim) {
+    throw new InputError(`the model takes ${config.inputDim} pixels per image, the data has ${test.rows}×${test.cols} = ${pixels}`);
+  }
+  return test;
+}
+
+/**
+ * Activates the engine `--backend` names for a model (the registry's choice, as for training): the
+ * tfjs backend it brings computes everything but what the engine does natively.
+ */
+export async function activateFor(flags: ModelFlags, model: OpenedModel, log: (line: string) => void) {
+  const request = { model: model.config, settings: { ...DEFAULT_TRAIN_SETTINGS, normalization: model.normalization, reconstruction: model.reconstruction } };
+  const selected = await selectEngine(flags.backend, request);
+  log(`backend: ${selected.description}`);
+  return selected.engine;
+}
+
+/** Loads the weights, after `activateFor` (tfjs variables live on the active backend). */
+export async function loadWeights(flags: ModelFlags, model: OpenedModel): Promise<Vae> {
+  try {
+    return await loadVae(model.modelDir);
+  } catch (error) {
+    throw new InputError(`--model ${flags.model}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,21 @@
+import type { LogWeightsFunction, StepEngineContext } from '@vae/train';
+import { NativeVaeTrainer } from './index.js';
+
+/**
+ * `@vae/train`'s `estimateLogLikelihood` on the addon: the model's current weights copied into a
+ * trainer whose `logImportanceWeights` runs the k decoder passes per image on all threads.
+ * Release it with `dispose` (the trainer's buffers are native memory).
+ */
+export function nativeLogWeights(model: StepEngineContext['model'], loss: Pick<StepEngineContext['loss'], 'reconstruction' | 'gaussian'> = {}, options: { threads?: number } = {}): { logWeights: LogWeightsFunction; dispose(): void } {
+  const trainer = new NativeVaeTrainer({
+    config: model.config,
+    weights: model.namedVariables().map(({ variable }) => variable.dataSync() as Float32Array),
+    reconstruction: loss.reconstruction ?? 'bernoulli',
+    gaussian: loss.gaussian,
+    ...options,
+  });
+  return {
+    logWeights: (x, n, k, eps) => trainer.logImportanceWeights(x, n, k, eps),
+    dispose: () => trainer.dispose(),
+  };
+}
