@@ -14,8 +14,10 @@ export function nativeLogWeights(model: StepEngineContext['model'], loss: Pick<S
     gaussian: loss.gaussian,
     ...options,
   });
+  const { inputDim, latentDim } = model.config;
   return {
-    logWeights: (x, n, k, eps) => trainer.logImportanceWeights(x, n, k, eps),
+    // Callers may pass buffers longer than this call's images and draws (estimateLogLikelihood's last call).
+    logWeights: (x, n, k, eps) => trainer.logImportanceWeights(x.subarray(0, n * inputDim), n, k, eps.subarray(0, n * k * latentDim)),
     dispose: () => trainer.dispose(),
   };
 }

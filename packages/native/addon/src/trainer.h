@@ -35,8 +35,8 @@ constexpr int kAutoDataRows = 256;
 constexpr double kSparseInputMaxDensity = 0.5;
 
 /**
- * Decoder rows per block in logImportanceWeights: one block's activations ([rows, 256 + 512 + 784]
- * floats for the reference model) stay in a core's L2 while its GEMMs and loss run.
+ * Decoder rows per block in logImportanceWeights (measured on the reference model: 128–512 rows
+ * equally fast, 64 rows 10–20 % slower).
  */
 constexpr int kImportanceRows = 256;
 
