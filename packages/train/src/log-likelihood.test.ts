@@ -65,4 +65,22 @@ describe('estimateLogLikelihood', () => {
     await expect(estimateLogLikelihood(model, test, { count: 41 })).rejects.toThrow(/count/);
     await expect(estimateLogLikelihood(model, test, { normalization: 'symmetric' })).rejects.toThrow(/\[0, 1\]/);
   });
+
+  it('averages the weights themselves, not their logs: log (1/K) Σ w_k, exactly, per image', async () => {
+    // Weights 1, 2, …, K (log weights log k) for image i scaled by e^−i: log p̂ = log((K + 1) / 2) − i.
+    const allOnes: LogWeightsFunction = (_x, n, k) => new Float32Array(n * k); // every weight e⁰ = 1
+    let image = 0;
+    const ramp: LogWeightsFunction = (_x, n, k) => {
+      const w = new Float32Array(n * k);
+      for (let i = 0; i < n; i++, image++) for (let j = 0; j < k; j++) w[i * k + j] = Math.log(j + 1) - image;
+      return w;
+    };
+    const est = await estimateLogLikelihood(model, test, { samples: 9, count: 6 }, ramp);
+    for (let i = 0; i < 6; i++) expect(est.perImage[i]).toBeCloseTo(Math.log(5) - i, 5);
+    expect(est.logLikelihood).toBeCloseTo(Math.log(5) - 2.5, 5);
+    // Standard error of 0, 1, …, 5 shifted: sd = √3.5, over √6.
+    expect(est.standardError).toBeCloseTo(Math.sqrt(3.5) / Math.sqrt(6), 5);
+    const zero = await estimateLogLikelihood(model, test, { samples: 4, count: 3 }, allOnes);
+    expect(zero).toMatchObject({ logLikelihood: 0, standardError: 0 });
+  });
 });
