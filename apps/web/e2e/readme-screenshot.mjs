@@ -23,7 +23,7 @@ const context = await chromium.launchPersistentContext(profile, {
   executablePath: '/usr/bin/chromium',
   headless: true,
   args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  viewport: { width: 1280, height: 1000 },
+  viewport: { width: 1280, height: 1150 },
 });
 try {
   const page = await context.newPage();
