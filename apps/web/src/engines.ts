@@ -35,7 +35,11 @@ async function probeWebgl(): Promise<EngineProbe> {
 }
 
 /** WebAssembly with SIMD, on several threads when the page is cross-origin isolated (SharedArrayBuffer). */
+/** The thread count `?threads=` asked for (0: tfjs' default), to compare with what tfjs started. */
+let wasmThreadsAsked = 0;
+
 async function probeWasm(threads: number): Promise<EngineProbe> {
+  wasmThreadsAsked = threads;
   if (threads > 0) setThreadsCount(threads);
   const isolated = globalThis.crossOriginIsolated === true;
   const label = isolated ? 'WebAssembly SIMD, threads' : 'WebAssembly SIMD, 1 thread (the page is not cross-origin isolated)';
@@ -55,7 +59,9 @@ function bundled(name: 'webgpu' | 'webgl' | 'wasm' | 'cpu', summary: string, pro
       await tf.ready();
       // The wasm backend knows its thread count only once started.
       const threads = name === 'wasm' && globalThis.crossOriginIsolated ? getThreadsCount() : 0;
-      const label = threads > 0 ? `WebAssembly SIMD, ${threads} thread${threads === 1 ? '' : 's'} (?threads=n to change)` : device.label;
+      // tfjs 4.22 starts its worker pool but may run XNNPACK on fewer threads than asked (tensorflow/tfjs#8513): say so.
+      const short = wasmThreadsAsked > threads ? `; ${wasmThreadsAsked} asked for, tfjs started ${threads} (tensorflow/tfjs#8513)` : '';
+      const label = threads > 0 ? `WebAssembly SIMD, ${threads} thread${threads === 1 ? '' : 's'}${short}` : device.label;
       return { name, device: { ...device, label }, backend: name };
     },
   };
