@@ -12,3 +12,16 @@ export class TrainConfigError extends Error {
 export class EngineUnavailableError extends Error {
   override name = 'EngineUnavailableError';
 }
+
+/**
+ * A checkpoint that cannot be used: empty, truncated, with bytes appended, corrupt (a checksum or a
+ * field of the wrong type), holding NaN/Infinity, of an unknown format, or a file that cannot be
+ * read or written. The message is one line: the file, what is wrong, what to do.
+ */
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -2,6 +2,7 @@ export {
   CHECKPOINT_FORMAT_VERSION,
   decodeCheckpoint,
   readCheckpointState,
+  verifyCheckpoint,
   encodeCheckpoint,
   memoryCheckpointStore,
   restoreModelWeights,
@@ -11,7 +12,7 @@ export {
   type TrainSettings,
   type TrainingState,
 } from './checkpoint.js';
-export { EngineUnavailableError, TrainConfigError, TrainingDivergedError } from './errors.js';
+export { CheckpointError, EngineUnavailableError, TrainConfigError, TrainingDivergedError } from './errors.js';
 export { adapterInfoOf, adapterLabel } from './adapter-info.js';
 export {
   ENGINE_PRIORITY,
