@@ -27,7 +27,9 @@ export interface MnistData {
 
 /**
  * Pairs parsed image and label files into a split, checking that they are the kinds expected and
- * hold the same number of items. `name` (e.g. the directory and split) starts error messages.
+ * hold the same number of items, and at least one image of at least one pixel (an empty split
+ * would train on nothing and report NaN losses). `name` (e.g. the directory and split) starts
+ * error messages.
  */
 export function makeDataset(images: IdxFile, labels: IdxFile, name: string): MnistSplit {
   if (images.kind !== 'images' || images.dims.length !== 3) {
@@ -40,7 +42,23 @@ export function makeDataset(images: IdxFile, labels: IdxFile, name: string): Mni
   if (labels.dims[0] !== count) {
     throw new DataError(`${name}: ${count} images but ${labels.dims[0]} labels; expected the same number of each`);
   }
+  if (count === 0 || rows === 0 || cols === 0) {
+    throw new DataError(`${name}: no images to train or test on (dims ${count}×${rows}×${cols}); expected at least one image of at least 1×1 pixels`);
+  }
   return { images: images.data, labels: labels.data, count, rows, cols };
+}
+
+/**
+ * Checks that the train and test split of one dataset hold images of one size, so a model trained
+ * on one can be evaluated on the other. `trainName`/`testName` are their image files.
+ */
+export function checkSameImageSize(train: MnistSplit, test: MnistSplit, trainName: string, testName: string): void {
+  if (train.rows !== test.rows || train.cols !== test.cols) {
+    throw new DataError(
+      `${testName}: images are ${test.rows}×${test.cols} but ${trainName} are ${train.rows}×${train.cols}; ` +
+        'expected both splits of one dataset (the same image size)',
+    );
+  }
 }
 
 /** The first `count` rows of a split (all of them if it has fewer), sharing its buffers: no copy. */

@@ -1,6 +1,6 @@
 import { gzipSync } from 'fflate';
 import { DataError } from './errors.js';
-import { gunzipChecked, isGzip } from './gunzip.js';
+import { gunzipChecked, isGzip, type InflateLimit } from './gunzip.js';
 
 /** What an IDX file holds: unsigned-byte labels `[n]` or unsigned-byte images `[n, rows, cols]`. */
 export type IdxKind = 'images' | 'labels';
@@ -23,32 +23,23 @@ const MAGIC: Record<IdxKind, number> = { labels: 0x00000801, images: 0x00000803 
  * 1f 8b) is decompressed first. `name` (the file) starts every error message.
  *
  * @throws DataError for corrupt or truncated gzip, a short header, a wrong magic number, or dims
- *   that do not match the number of bytes.
+ *   that do not match the number of bytes. Gzip data stops inflating as soon as it passes the size
+ *   the header declares, so a gzip bomb costs little more memory than the file it pretends to be.
  */
 export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxFile {
-  const raw = isGzip(bytes) ? gunzipChecked(bytes, name) : bytes;
+  const raw = isGzip(bytes) ? gunzipChecked(bytes, name, (head) => idxInflateLimit(head, name)) : bytes;
   if (raw.length < 4) {
     throw new DataError(`${name}: file too short for an IDX header: expected at least 4 bytes (the magic number), found ${raw.length}`);
   }
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const magic = view.getUint32(0, false);
-  const kind = magic === MAGIC.images ? 'images' : magic === MAGIC.labels ? 'labels' : undefined;
-  if (kind === undefined) {
-    throw new DataError(
-      `${name}: wrong magic number: expected 2049 (0x00000801, labels) or 2051 (0x00000803, images), found ${magic} (0x${magic
-        .toString(16)
-        .padStart(8, '0')})${looksLikeHtml(raw) ? '; the file looks like an HTML page, not an IDX file' : ''}`,
-    );
-  }
-  const ndims = magic & 0xff;
+  const kind = idxKind(raw, name);
+  const ndims = ndimsOf(raw);
   const headerBytes = 4 + 4 * ndims;
   if (raw.length < headerBytes) {
     throw new DataError(
       `${name}: file too short for an IDX ${kind} header: expected at least ${headerBytes} bytes (magic and ${ndims} dims), found ${raw.length}`,
     );
   }
-  const dims: number[] = [];
-  for (let i = 0; i < ndims; i++) dims.push(view.getUint32(4 + 4 * i, false));
+  const dims = dimsOf(raw, ndims);
   const expected = dims.reduce((a, b) => a * b, 1);
   const found = raw.length - headerBytes;
   if (found !== expected) {
@@ -59,6 +50,49 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxFile {
     );
   }
   return { kind, dims, data: raw.subarray(headerBytes) };
+}
+
+/**
+ * How many bytes the IDX file starting with `head` holds in all (header and data), for
+ * `gunzipChecked` to stop inflating past it; `undefined` while `head` is shorter than the header.
+ *
+ * @throws DataError for a wrong magic number: no need to inflate the rest to refuse it.
+ */
+export function idxInflateLimit(head: Uint8Array, name: string): InflateLimit | undefined {
+  if (head.length < 4) return undefined;
+  const kind = idxKind(head, name);
+  const ndims = ndimsOf(head);
+  const headerBytes = 4 + 4 * ndims;
+  if (head.length < headerBytes) return undefined;
+  const dims = dimsOf(head, ndims);
+  const dataBytes = dims.reduce((a, b) => a * b, 1);
+  return {
+    maxBytes: headerBytes + dataBytes,
+    declaredBy: `its IDX header (${kind}, dims ${dims.join('×')}: ${headerBytes} bytes of header and ${dataBytes} of data)`,
+  };
+}
+
+/** The kind its magic number says, for at least 4 bytes of IDX data. */
+function idxKind(raw: Uint8Array, name: string): IdxKind {
+  const magic = new DataView(raw.buffer, raw.byteOffset, 4).getUint32(0, false);
+  if (magic === MAGIC.images) return 'images';
+  if (magic === MAGIC.labels) return 'labels';
+  throw new DataError(
+    `${name}: wrong magic number: expected 2049 (0x00000801, labels) or 2051 (0x00000803, images), found ${magic} (0x${magic
+      .toString(16)
+      .padStart(8, '0')})${looksLikeHtml(raw) ? '; the file looks like an HTML page, not an IDX file' : ''}`,
+  );
+}
+
+/** The magic number's last byte. */
+function ndimsOf(raw: Uint8Array): number {
+  return raw[3]!;
+}
+
+/** The big-endian uint32 dims after the magic number. */
+function dimsOf(raw: Uint8Array, ndims: number): number[] {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  return Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i, false));
 }
 
 /**

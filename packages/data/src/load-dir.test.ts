@@ -61,6 +61,36 @@ describe('loadMnistFromDir', () => {
     await expect(loadMnistFromDir(dir)).rejects.toThrow(`${path.join(dir, 'train-images-idx3-ubyte.gz')}: corrupt or truncated gzip data`);
   });
 
+  it('rejects train and test images of different sizes, naming both files', async () => {
+    const files = fixtureFiles(30, 10);
+    files.set('t10k-images-idx3-ubyte.gz', encodeIdx({ kind: 'images', dims: [10, 20, 28], data: fixtureImages(10).subarray(0, 10 * 560) }, { gzip: true }));
+    await writeFiles(dir, files);
+    await expect(loadMnistFromDir(dir)).rejects.toThrow(
+      new DataError(
+        `${path.join(dir, 't10k-images-idx3-ubyte.gz')}: images are 20×28 but ${path.join(dir, 'train-images-idx3-ubyte.gz')} are 28×28; ` +
+          'expected both splits of one dataset (the same image size)',
+      ),
+    );
+  });
+
+  it('rejects an empty split', async () => {
+    const files = fixtureFiles(30, 10);
+    files.set('t10k-images-idx3-ubyte.gz', encodeIdx({ kind: 'images', dims: [0, 28, 28], data: new Uint8Array(0) }, { gzip: true }));
+    files.set('t10k-labels-idx1-ubyte.gz', encodeIdx({ kind: 'labels', dims: [0], data: new Uint8Array(0) }, { gzip: true }));
+    await writeFiles(dir, files);
+    await expect(loadMnistFromDir(dir)).rejects.toThrow(`${dir} (test): no images to train or test on (dims 0×28×28)`);
+  });
+
+  it('loads non-square images', async () => {
+    const files = fixtureFiles(30, 10);
+    const wide = (n: number) => encodeIdx({ kind: 'images', dims: [n, 20, 28], data: fixtureImages(n).subarray(0, n * 560) }, { gzip: true });
+    files.set('train-images-idx3-ubyte.gz', wide(30));
+    files.set('t10k-images-idx3-ubyte.gz', wide(10));
+    await writeFiles(dir, files);
+    const data = await loadMnistFromDir(dir);
+    expect([data.train.rows, data.train.cols, data.test.rows, data.test.cols]).toEqual([20, 28, 20, 28]);
+  });
+
   it('rejects train images and labels of different counts', async () => {
     const files = fixtureFiles(30, 10);
     files.set('train-labels-idx1-ubyte.gz', encodeIdx({ kind: 'labels', dims: [29], data: new Uint8Array(29) }, { gzip: true }));

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { makeDataset, type MnistData } from './dataset.js';
+import { checkSameImageSize, makeDataset, type MnistData } from './dataset.js';
 import { DataError } from './errors.js';
 import { parseIdx } from './idx.js';
 import { MNIST_FILE_ROLES, MNIST_FILES, type MnistFileSet } from './mnist-files.js';
@@ -10,7 +10,8 @@ import { MNIST_FILE_ROLES, MNIST_FILES, type MnistFileSet } from './mnist-files.
  * standard files, each either gzipped (`train-images-idx3-ubyte.gz`) or not
  * (`train-images-idx3-ubyte`); the `.gz` is used when both are there.
  *
- * @throws DataError naming the directory and every missing file, or the file that is corrupt.
+ * @throws DataError naming the directory and every missing file, the file that is corrupt, a
+ *   split without images, or train and test images of different sizes.
  */
 export async function loadMnistFromDir(dir: string, options: { files?: MnistFileSet } = {}): Promise<MnistData> {
   const files = options.files ?? MNIST_FILES;
@@ -29,11 +30,11 @@ export async function loadMnistFromDir(dir: string, options: { files?: MnistFile
     found.map(async (file) => parseIdx(await readBytes(file!), file!)),
   );
   const description = `MNIST from ${path.resolve(dir)}`;
-  return {
-    train: makeDataset(trainImages!, trainLabels!, `${dir} (train)`),
-    test: makeDataset(testImages!, testLabels!, `${dir} (test)`),
-    source: { kind: 'dir', description },
-  };
+  const train = makeDataset(trainImages!, trainLabels!, `${dir} (train)`);
+  const test = makeDataset(testImages!, testLabels!, `${dir} (test)`);
+  const [trainImagesFile, , testImagesFile] = found as string[];
+  checkSameImageSize(train, test, trainImagesFile!, testImagesFile!);
+  return { train, test, source: { kind: 'dir', description } };
 }
 
 /** `name` if it exists in `dir`, else `name` without `.gz`, else undefined. */

@@ -75,6 +75,24 @@ describe('mnistFromFileBytes', () => {
     expect(messageOf(() => mnistFromFileBytes(files(false, 14), source))).toMatch(/^test-images: images are 14×14 but train-images are 28×28/);
   });
 
+  it('refuses an empty split', () => {
+    const empty = {
+      ...files(true),
+      trainImages: encodeIdx({ kind: 'images', dims: [0, 28, 28], data: new Uint8Array(0) }),
+      trainLabels: encodeIdx({ kind: 'labels', dims: [0], data: new Uint8Array(0) }),
+    };
+    expect(messageOf(() => mnistFromFileBytes(empty, source))).toMatch(/^train: no images to train or test on \(dims 0×28×28\)/);
+  });
+
+  it('names the file and what was expected when gzip data is corrupt', () => {
+    const f = files(true);
+    const bad = f.testImages.slice();
+    bad[bad.length - 5]! ^= 0xff; // in the trailer's length
+    expect(messageOf(() => mnistFromFileBytes({ ...f, testImages: bad }, source))).toMatch(
+      /^test-images: corrupt or truncated gzip data: .*; expected the MNIST-format t10k-images-idx3-ubyte\(\.gz\)$/,
+    );
+  });
+
   it('names a missing file', () => {
     const { testLabels: _, ...three } = files(false);
     expect(messageOf(() => mnistFromFileBytes(three as ReturnType<typeof files>, source))).toMatch(/^test-labels: missing; expected the MNIST-format t10k-labels-idx1-ubyte\(\.gz\)$/);

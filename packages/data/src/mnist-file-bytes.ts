@@ -1,7 +1,7 @@
-import { makeDataset, type MnistData } from './dataset.js';
+import { checkSameImageSize, makeDataset, type MnistData } from './dataset.js';
 import { DataError } from './errors.js';
 import { gunzipChecked, isGzip } from './gunzip.js';
-import { parseIdx, type IdxFile, type IdxKind } from './idx.js';
+import { idxInflateLimit, parseIdx, type IdxFile, type IdxKind } from './idx.js';
 import type { MnistFileRole } from './mnist-file-role.js';
 import { MNIST_FILE_ROLES, MNIST_FILES } from './mnist-files.js';
 
@@ -19,18 +19,14 @@ const ROLE: Record<MnistFileRole, { label: string; kind: IdxKind; magic: number 
  *
  * @throws DataError naming the file (`train-images`, …) and the file expected there, for corrupt
  *   gzip, a file that is not IDX or is the wrong one (labels where images belong), counts that
- *   differ between images and labels, or train and test images of different sizes.
+ *   differ between images and labels, a split without images, or train and test images of
+ *   different sizes.
  */
 export function mnistFromFileBytes(files: Record<MnistFileRole, Uint8Array>, source: MnistData['source']): MnistData {
   const [trainImages, trainLabels, testImages, testLabels] = MNIST_FILE_ROLES.map((role) => parseRole(role, files[role]));
   const train = makeDataset(trainImages!, trainLabels!, 'train');
   const test = makeDataset(testImages!, testLabels!, 'test');
-  if (train.rows !== test.rows || train.cols !== test.cols) {
-    throw new DataError(
-      `test-images: images are ${test.rows}×${test.cols} but train-images are ${train.rows}×${train.cols}; ` +
-        'expected both splits of one dataset (the same image size)',
-    );
-  }
+  checkSameImageSize(train, test, 'train-images', 'test-images');
   return { train, test, source };
 }
 
@@ -38,18 +34,28 @@ function parseRole(role: MnistFileRole, bytes: Uint8Array | undefined): IdxFile 
   const { label, kind, magic } = ROLE[role];
   const expected = `expected the MNIST-format ${MNIST_FILES[role].name.replace(/\.gz$/, '')}(.gz)`;
   if (!bytes) throw new DataError(`${label}: missing; ${expected}`);
-  const raw = isGzip(bytes) ? gunzipChecked(bytes, label) : bytes;
-  const found = raw.length >= 4 ? new DataView(raw.buffer, raw.byteOffset, 4).getUint32(0, false) : undefined;
-  if (found !== magic) {
+  let wrongFile: DataError | undefined; // already says what was expected
+  const checkMagic = (raw: Uint8Array): void => {
+    const found = raw.length >= 4 ? new DataView(raw.buffer, raw.byteOffset, 4).getUint32(0, false) : undefined;
+    if (found === magic) return;
     // Which file it is instead, when it is one of the others: dropped files are easily swapped.
     const other = found === 2049 ? ' (an IDX labels file)' : found === 2051 ? ' (an IDX images file)' : '';
     const what = found === undefined ? `only ${raw.length} bytes` : `magic ${found} = 0x${found.toString(16).padStart(8, '0')}${other}`;
-    throw new DataError(`${label}: not an IDX ${kind} file (${what}); ${expected}, magic ${magic}`);
-  }
+    throw (wrongFile = new DataError(`${label}: not an IDX ${kind} file (${what}); ${expected}, magic ${magic}`));
+  };
   try {
+    // Gzip: the magic is checked on the first inflated bytes, and inflating stops past the size the header declares.
+    const raw = isGzip(bytes)
+      ? gunzipChecked(bytes, label, (head) => {
+          if (head.length < 4) return undefined;
+          checkMagic(head);
+          return idxInflateLimit(head, label);
+        })
+      : bytes;
+    checkMagic(raw);
     return parseIdx(raw, label);
   } catch (err) {
-    if (!(err instanceof DataError)) throw err;
+    if (!(err instanceof DataError) || err === wrongFile) throw err;
     throw new DataError(`${err.message}; ${expected}`, { cause: err });
   }
 }

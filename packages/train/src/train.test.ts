@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gatherBatchInto } from '@vae/data';
+import { gatherBatchInto, type MnistSplit } from '@vae/data';
 import { Vae } from '@vae/model';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeCheckpoint, memoryCheckpointStore } from './checkpoint.js';
@@ -192,3 +192,52 @@ describe('train', () => {
     vae.dispose();
   });
 });
+
+describe('train: data checked before the first step', () => {
+  /** `count` images of `rows × cols` pseudo-random pixels. */
+  const split = (count: number, rows: number, cols: number, seed = 1): MnistSplit => {
+    const images = new Uint8Array(count * rows * cols);
+    let s = seed;
+    for (let i = 0; i < images.length; i++) images[i] = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
+    return { images, labels: new Uint8Array(count), count, rows, cols };
+  };
+
+  it('trains non-square images: 20×28 trains and evaluates like the same bytes read as 28×20', async () => {
+    const model = { ...tinyModel, inputDim: 560 };
+    const run = async (rows: number, cols: number) => {
+      const vae = new Vae(model, { seed: 8 });
+      const { metrics } = await train({ model: vae, data: { train: split(32, rows, cols, 1), test: split(16, rows, cols, 2) }, epochs: 1, batchSize: 8, seed: 8 });
+      vae.dispose();
+      return metrics.map((m) => [m.trainLoss, m.testLoss]);
+    };
+    const wide = await run(20, 28);
+    expect(wide.flat().every(Number.isFinite)).toBe(true);
+    expect(wide).toEqual(await run(28, 20));
+  });
+
+  it('refuses an empty train or test split, train and test images of different sizes, and too few pixel bytes', async () => {
+    let engines = 0;
+    const counted: StepEngineFactory = (context) => {
+      engines++;
+      return tfjsStepEngine(context);
+    };
+    const vae = new Vae(tinyModel);
+    const refuse = (data: { train: MnistSplit; test: MnistSplit }) => train({ model: vae, data, epochs: 1, batchSize: 8, engine: counted });
+    const empty = { ...tinySplit(0), count: 0 };
+    await expect(refuse({ train: empty, test: tinyData.test })).rejects.toThrow(
+      new TrainConfigError('data.train: 0 images of 4×4 pixels; expected at least one image of at least 1×1 pixels'),
+    );
+    await expect(refuse({ train: tinyData.train, test: empty })).rejects.toThrow(/^data\.test: 0 images of 4×4 pixels/);
+    // 8×2 has the model's 16 pixels, so only the shape check can tell; 5×5 would fail only at evaluation.
+    await expect(refuse({ train: tinyData.train, test: split(10, 8, 2) })).rejects.toThrow(
+      new TrainConfigError('data: test images are 8×2 but train images are 4×4; expected one image size for both splits'),
+    );
+    await expect(refuse({ train: tinyData.train, test: split(10, 5, 5) })).rejects.toThrow(TrainConfigError);
+    await expect(refuse({ train: { ...tinyData.train, count: 101 }, test: tinyData.test })).rejects.toThrow(
+      'data.train: 1600 bytes of pixels for 101 images of 4×4; expected 1616',
+    );
+    expect(engines).toBe(0); // nothing was set up, let alone stepped
+    vae.dispose();
+  });
+});
+

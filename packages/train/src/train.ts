@@ -83,6 +83,29 @@ function checkSettings(s: TrainSettings): void {
   checkReconstructionRange(s.reconstruction, normalizationRange(s.normalization), `pixels with normalization '${s.normalization}'`);
 }
 
+/**
+ * Refuses data that would train on nothing or fail only after an epoch: an empty split gives NaN
+ * losses, and test images of another size fail at the first evaluation. Any rows × cols trains.
+ */
+function checkData(train: MnistSplit, test: MnistSplit): void {
+  for (const [name, split] of [['train', train], ['test', test]] as const) {
+    const { count, rows, cols } = split;
+    if (![count, rows, cols].every((n) => Number.isInteger(n) && n >= 1)) {
+      throw new TrainConfigError(`data.${name}: ${count} images of ${rows}×${cols} pixels; expected at least one image of at least 1×1 pixels`);
+    }
+    if (split.images.length < count * rows * cols) {
+      throw new TrainConfigError(
+        `data.${name}: ${split.images.length} bytes of pixels for ${count} images of ${rows}×${cols}; expected ${count * rows * cols}`,
+      );
+    }
+  }
+  if (train.rows !== test.rows || train.cols !== test.cols) {
+    throw new TrainConfigError(
+      `data: test images are ${test.rows}×${test.cols} but train images are ${train.rows}×${train.cols}; expected one image size for both splits`,
+    );
+  }
+}
+
 const now = () => performance.now();
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
@@ -101,6 +124,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const lossReadInterval = options.lossReadInterval ?? 10;
   const yieldIntervalMs = options.yieldIntervalMs ?? 100;
   const { train: trainSplit, test: testSplit } = data;
+  checkData(trainSplit, testSplit);
   const pixels = trainSplit.rows * trainSplit.cols;
   if (pixels !== model.config.inputDim) {
     throw new TrainConfigError(`data: images have ${pixels} pixels but the model's inputDim is ${model.config.inputDim}`);
