@@ -49,6 +49,8 @@ export interface TrainOptions extends Partial<TrainSettings> {
   checkpoint?: CheckpointStore;
   /** A checkpoint (bytes from a store) to continue from. Its settings must match these; `epochs` may be larger. */
   resume?: Uint8Array;
+  /** What `resume` came from (a file path), named in the errors of a damaged checkpoint. Default 'checkpoint'. */
+  resumeSource?: string;
   /** Abort to stop after the current batch: a checkpoint is saved and `train` resolves with `completed: false`. */
   signal?: AbortSignal;
   onBatch?: (event: BatchEvent) => void;
@@ -151,7 +153,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     savedAt: '',
   };
   if (options.resume) {
-    const saved = decodeCheckpoint(options.resume);
+    const saved = decodeCheckpoint(options.resume, options.resumeSource);
     try {
       for (const key of Object.keys(settings) as (keyof TrainSettings)[]) {
         if (key !== 'epochs' && saved.state.settings[key] !== settings[key]) {
