@@ -64,18 +64,17 @@ export class Vae {
     this.config = resolveVaeConfig(config);
     const specs = layerSpecs(this.config);
     let seed = options.seed ?? 0;
-    const make = (spec: LayerSpec, activation: Activation): Layer => {
+    const make = (spec: LayerSpec): Layer => {
       const init = linearInit(spec.inputDim, spec.outputDim, seed);
       seed += 2;
       const params = { kernel: tf.variable(init.kernel), bias: tf.variable(init.bias) };
       tf.dispose([init.kernel, init.bias]);
-      return { spec, params, activation };
+      return { spec, params, activation: spec.activation };
     };
-    this.encoder = specs.encoder.map((s) => make(s, 'relu'));
-    this.muHead = make(specs.mu, 'linear');
-    this.logvarHead = make(specs.logvar, 'linear');
-    const last = specs.decoder.length - 1;
-    this.decoder = specs.decoder.map((s, i) => make(s, i === last ? 'linear' : 'relu'));
+    this.encoder = specs.encoder.map(make);
+    this.muHead = make(specs.mu);
+    this.logvarHead = make(specs.logvar);
+    this.decoder = specs.decoder.map(make);
   }
 
   private get layers(): Layer[] {
@@ -100,7 +99,7 @@ export class Vae {
     this.checkInput(x, this.config.inputDim, 'x');
     return tf.tidy(() => {
       const h = this.encoder.reduce((a, l) => denseForward(a, l.params, l.activation), x);
-      return { mu: denseForward(h, this.muHead.params, 'linear'), logvar: denseForward(h, this.logvarHead.params, 'linear') };
+      return { mu: denseForward(h, this.muHead.params, this.muHead.activation), logvar: denseForward(h, this.logvarHead.params, this.logvarHead.activation) };
     });
   }
 
@@ -150,8 +149,8 @@ export class Vae {
         h = denseForward(h, l.params, l.activation);
         encoderActivations.push(h);
       }
-      const mu = denseForward(h, this.muHead.params, 'linear');
-      const logvar = denseForward(h, this.logvarHead.params, 'linear');
+      const mu = denseForward(h, this.muHead.params, this.muHead.activation);
+      const logvar = denseForward(h, this.logvarHead.params, this.logvarHead.activation);
       const std = tf.exp(tf.mul(logvar, 0.5)) as tf.Tensor2D;
       const z = tf.add(mu, tf.mul(std, eps)) as tf.Tensor2D;
       const decoderActivations: tf.Tensor2D[] = [];
@@ -193,8 +192,8 @@ export class Vae {
       const dMu: tf.Tensor2D = tf.add(dz, grads.dMu);
       const dLogvar: tf.Tensor2D = tf.add(tf.mul(tf.mul(dz, pass.eps), tf.mul(pass.std, 0.5)), grads.dLogvar);
       const h = pass.encoderActivations[pass.encoderActivations.length - 1] ?? pass.x;
-      const gMu = denseBackward(h, pass.mu, dMu, this.muHead.params, 'linear', true);
-      const gLv = denseBackward(h, pass.logvar, dLogvar, this.logvarHead.params, 'linear', true);
+      const gMu = denseBackward(h, pass.mu, dMu, this.muHead.params, this.muHead.activation, true);
+      const gLv = denseBackward(h, pass.logvar, dLogvar, this.logvarHead.params, this.logvarHead.activation, true);
       put(this.muHead, gMu);
       put(this.logvarHead, gLv);
       dy = tf.add(gMu.dx!, gLv.dx!);

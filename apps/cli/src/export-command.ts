@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { EXPORT_FORMATS, ExportError, exportFiles, settingsFromMetadata, type ExportFormat } from '@vae/export';
+import { parseModelJson } from '@vae/model';
+import { Command, Option } from 'commander';
+import { InputError, loadWeights, openModel, type ModelFlags } from './model-input.js';
+import { writeOutput, type CommandIo } from './output-files.js';
+import { savedModelCommand, type SavedModelFlags } from './saved-model-command.js';
+
+/**
+ * A tfjs backend to hold the weights while they are read back: WebAssembly, as the other commands
+ * use (the plain JavaScript one greets Node users with a banner), else plain JavaScript.
+ */
+async function holdingBackend(): Promise<void> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    if (await tf.setBackend('wasm')) return;
+  } catch {
+    // fall through to cpu
+  }
+  await import('@tensorflow/tfjs-backend-cpu');
+  if (!(await tf.setBackend('cpu'))) throw new Error('neither the wasm nor the cpu tfjs backend started');
+}
+
+export function exportCommand(): Command {
+  return savedModelCommand(
+    'export',
+    "Write a saved model's encoder (x → mu, logvar) and decoder (z → probabilities, logits) as ONNX or TensorFlow.js LayersModel files, its settings in their metadata.",
+    "where to write (default: the run directory's export/<format>/ folder)",
+  ).addOption(
+    new Option('--format <format>', 'onnx: encoder.onnx and decoder.onnx (opset 17); tfjs-layers: encoder/ and decoder/, each a model.json and weights.bin')
+      .choices(EXPORT_FORMATS)
+      .makeOptionMandatory(),
+  );
+}
+
+interface ExportFlags extends SavedModelFlags {
+  format: ExportFormat;
+}
+
+export async function runExport(command: Command, io: CommandIo): Promise<void> {
+  const flags = command.opts<ExportFlags>();
+  // openModel reads only --model, --normalize and --out; export reads no data and computes nothing.
+  const modelFlags: ModelFlags = { model: flags.model, out: flags.out, data: 'auto', seed: 0, backend: 'cpu' };
+  const opened = await openModel(modelFlags);
+  const outDir = flags.out !== undefined ? opened.outDir : join(opened.runDir ?? dirname(opened.modelDir), 'export', flags.format);
+  // The settings as model.json records them, not openModel's defaults: an export states only what is known.
+  const jsonPath = join(opened.modelDir, 'model.json');
+  let metadata: Record<string, unknown> | undefined;
+  try {
+    metadata = parseModelJson(JSON.parse(await readFile(jsonPath, 'utf8')), jsonPath).metadata;
+  } catch (error) {
+    throw new InputError(`--model ${flags.model}: ${(error as Error).message}`);
+  }
+  const settings = settingsFromMetadata(metadata);
+  await holdingBackend();
+  const vae = await loadWeights(modelFlags, opened);
+  try {
+    let files;
+    try {
+      files = await exportFiles(vae, flags.format, { settings });
+    } catch (error) {
+      if (error instanceof ExportError) throw new InputError(`--model ${flags.model}: cannot export to ${flags.format}: ${error.message}`);
+      throw error;
+    }
+    const known = Object.entries(settings).map(([key, value]) => `${key} ${value}`);
+    io.log(`exporting the encoder and decoder (latent size ${vae.config.latentDim}${known.length > 0 ? `, ${known.join(', ')}` : '; no training settings recorded in model.json'}) as ${flags.format}`);
+    for (const file of files) await writeOutput(join(outDir, ...file.path.split('/')), file.data, io);
+  } finally {
+    vae.dispose();
+  }
+}
