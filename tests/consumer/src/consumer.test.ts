@@ -24,7 +24,7 @@ async function run(file: string, args: string[], options: { cwd?: string; env?: 
 }
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
-const PACKAGES = ['data', 'model', 'loss', 'train', 'viz'] as const;
+const PACKAGES = ['data', 'model', 'loss', 'train', 'viz', 'export'] as const;
 const versionOf = (file: string, dep: string) => {
   const pkg = JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as Record<string, Record<string, string>>;
   return pkg.dependencies?.[dep] ?? pkg.devDependencies?.[dep] ?? pkg.peerDependencies?.[dep];
@@ -85,6 +85,7 @@ describe('the @vae/* packages from their tarballs', () => {
     expect(last).toBeLessThan(first);
     expect(readFileSync(join(out, 'samples.png')).subarray(1, 4).toString()).toBe('PNG');
     expect(existsSync(join(out, 'model.json'))).toBe(true);
+    expect(existsSync(join(out, 'onnx', 'decoder.onnx'))).toBe(true);
   });
 
   it('CommonJS: every package’s require entry works the same', async () => {
