@@ -1,9 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { DataError } from '@vae/data';
-import { EngineUnavailableError, TrainConfigError, TrainingDivergedError } from '@vae/train';
-import { LossConfigError } from '@vae/loss';
 import { runBackends } from './backends-command.js';
 import { evalCommand, runEval } from './eval-command.js';
+import { exportCommand, runExport } from './export-command.js';
 import {
   interpolateCommand,
   latentCommand,
@@ -16,21 +14,24 @@ import {
   runSample,
   sampleCommand,
 } from './explore-commands.js';
-import { InputError } from './model-input.js';
+import { debugFromEnv, EXIT_INTERRUPTED, EXIT_USAGE, reportError } from './error-report.js';
 import type { CommandIo } from './output-files.js';
 import { EpochProgress } from './progress.js';
 import { runTrain } from './train-command.js';
-import { resolveTrainConfig, trainCommand, UsageError } from './train-options.js';
+import { resolveTrainConfig, trainCommand } from './train-options.js';
 
-/** Exit codes: 0 done, 1 failed, 2 bad usage (flags), 130 stopped by Ctrl-C (checkpoint saved). */
-const EXIT_USAGE = 2;
-const EXIT_INTERRUPTED = 130;
+/** Print stack traces: `--debug` (anywhere on the command line) or `VAE_DEBUG=1`. */
+let debug = debugFromEnv();
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('vae')
     .description('Train and explore variational autoencoders on TensorFlow.js (vae-ts).')
+    .option('--debug', 'print the stack trace of an error (also: VAE_DEBUG=1)')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', () => {
+      if (program.opts<{ debug?: boolean }>().debug) debug = true;
+    });
   let exitCode = 0;
   const train = trainCommand()
     .showHelpAfterError('(run `vae train --help` for the flags)')
@@ -52,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
     [interpolateCommand(), runInterpolate],
     [latentCommand(), runLatent],
     [manifoldCommand(), runManifold],
+    [exportCommand(), runExport],
   ];
   for (const [command, run] of modelCommands) {
     program.addCommand(
@@ -67,22 +69,13 @@ async function main(argv: string[]): Promise<number> {
       // Commander has already printed the message (or the help).
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    throw error;
+    return reportError(error, debug);
   }
   return exitCode;
 }
 
 async function trainAction(command: Command): Promise<number> {
-  let resolved;
-  try {
-    resolved = await resolveTrainConfig(command);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`error: ${error.message}`);
-      return EXIT_USAGE;
-    }
-    throw error;
-  }
+  const resolved = await resolveTrainConfig(command);
   // First Ctrl-C: finish the batch, save a checkpoint, exit 130. Second: quit at once.
   const controller = new AbortController();
   const onSigint = () => {
@@ -95,23 +88,11 @@ async function trainAction(command: Command): Promise<number> {
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   try {
-    const result = await runTrain(resolved.config, resolved.resumeFrom, {
-      out: (line) => console.log(line),
-      log: (line) => console.error(line),
-      signal: controller.signal,
-      progress,
-    });
+    const io = { out: (line: string) => console.log(line), log: (line: string) => console.error(line), signal: controller.signal, progress };
+    const result = await runTrain(resolved.config, resolved.resumeFrom, io, { overwrite: resolved.overwrite });
     return result.completed ? 0 : EXIT_INTERRUPTED;
   } catch (error) {
     progress.stop();
-    if (error instanceof EngineUnavailableError) {
-      console.error(`error: --backend ${error.message}`);
-      return 1;
-    }
-    if (error instanceof DataError || error instanceof TrainConfigError || error instanceof TrainingDivergedError) {
-      console.error(`error: ${error.message}`);
-      return 1;
-    }
     throw error;
   } finally {
     process.off('SIGINT', onSigint);
@@ -119,7 +100,7 @@ async function trainAction(command: Command): Promise<number> {
   }
 }
 
-/** Runs a command on a saved model; errors the user can fix are one line (2: flags, 1: inputs), Ctrl-C stops with 130. */
+/** Runs a command on a saved model; Ctrl-C stops with 130 (errors go to `reportError`, as for `train`). */
 async function modelAction(command: Command, run: (command: Command, io: CommandIo) => Promise<void>): Promise<number> {
   const controller = new AbortController();
   const onSigint = () => {
@@ -135,30 +116,23 @@ async function modelAction(command: Command, run: (command: Command, io: Command
       console.error('\nStopped.');
       return EXIT_INTERRUPTED;
     }
-    if (error instanceof UsageError) {
-      console.error(`error: ${error.message}`);
-      return EXIT_USAGE;
-    }
-    if (error instanceof EngineUnavailableError) {
-      console.error(`error: --backend ${error.message}`);
-      return 1;
-    }
-    if (error instanceof InputError || error instanceof DataError || error instanceof LossConfigError) {
-      console.error(`error: ${error.message}`);
-      return 1;
-    }
     throw error;
   } finally {
     process.off('SIGINT', onSigint);
   }
 }
 
+// An error thrown outside the commands (an event handler, a rejected promise nobody awaited) is
+// told the same way, and ends the process as Node would.
+process.on('uncaughtException', (error) => {
+  process.exit(reportError(error, debug));
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exitCode = 1;
+    process.exitCode = reportError(error, debug);
   },
 );

@@ -1,6 +1,8 @@
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '@vae/model/node';
+import { describeFsError, isFsError, OutputError, withFile } from './file-errors.js';
+import { makeDirectory } from './make-directory.js';
 
 /** Where a command prints: results on `out` (stdout), diagnostics on `log` (stderr). */
 export interface CommandIo {
@@ -12,13 +14,22 @@ export interface CommandIo {
 /**
  * Writes one output file atomically and says where. Names carry the settings that made the file,
  * so a file is only ever replaced by the same picture or figures recomputed, and the line says so.
+ * A directory that cannot be made or written (a file in the way, no permission, a full disk) is
+ * one line naming it.
  */
 export async function writeOutput(file: string, data: Uint8Array | string, io: CommandIo): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  const dir = dirname(file);
+  await makeDirectory(dir, '--out');
   const existed = await access(file).then(
     () => true,
     () => false,
   );
-  await writeFileAtomic(file, data);
+  try {
+    await withFile(file, () => writeFileAtomic(file, data));
+  } catch (error) {
+    if (!isFsError(error)) throw error;
+    const full = error.code === 'ENOSPC' || error.code === 'EDQUOT';
+    throw new OutputError(describeFsError(error, full ? 'free some space and run again' : `choose another --out (now ${dir})`)!);
+  }
   io.out(`${existed ? 'replaced' : 'wrote'} ${file}`);
 }

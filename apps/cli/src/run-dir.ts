@@ -1,11 +1,31 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EpochMetrics } from '@vae/train';
 import { saveVae, writeFileAtomic, type Vae } from '@vae/model/node';
 import { encodePng, imageGrid, lossCurveSvg } from '@vae/viz';
+import { fsReason, isFsError, TEMP_SUFFIX, withFile } from './file-errors.js';
+import { makeDirectory } from './make-directory.js';
+import { LOCK_FILE, RunLock } from './run-lock.js';
+import { removeDeadWritersTempFiles } from './temp-files.js';
 
 /** One line of `metrics.jsonl`: an epoch's metrics plus the process's memory after it. */
 export type MetricsLine = EpochMetrics & { rssMB?: number; tensors?: number };
+
+/** A run directory that cannot be used as asked (in use, holding another run, nothing to resume): one line, exit 1. */
+export class RunDirectoryError extends Error {
+  override name = 'RunDirectoryError';
+}
+
+/** What `vae train` writes into a run directory (and `explore/`, where the model commands write by default). */
+export const RUN_ENTRIES = ['config.json', 'metrics.jsonl', 'loss.svg', 'samples', 'checkpoint', 'model', 'explore'] as const;
+
+/** `config.json`: the first run's record, then one entry per resume. */
+export interface RunRecord {
+  createdAt?: string;
+  argv?: string[];
+  resumes?: unknown[];
+  [key: string]: unknown;
+}
 
 /**
  * The files of one training run. Every file is written to a temporary name and renamed, so an
@@ -22,12 +42,103 @@ export class RunDirectory {
     this.modelDir = join(path, 'model');
   }
 
-  async create(): Promise<void> {
-    await mkdir(this.samplesDir, { recursive: true });
+  /** The directories a run writes files into (for cleaning the temp files of killed writes). */
+  get writtenDirs(): string[] {
+    return [this.path, this.samplesDir, this.checkpointDir, this.modelDir];
   }
 
-  writeConfig(config: unknown): Promise<void> {
-    return writeFileAtomic(join(this.path, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  /**
+   * Checks, before anything is written, that a new run may start here: the directory is absent or
+   * empty, or (with `overwrite`) holds only a run's files; and no live run holds its lock. Returns
+   * what `--overwrite` would delete.
+   */
+  async checkNewRun(overwrite: boolean): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.path);
+    } catch (error) {
+      if (isFsError(error) && error.code === 'ENOENT') return [];
+      if (isFsError(error) && error.code === 'ENOTDIR') {
+        const isFile = await stat(this.path).then((info) => info.isFile(), () => false);
+        throw new RunDirectoryError(`--out ${this.path}: ${isFile ? 'is a file, not a directory' : 'a part of this path is a file, not a directory (ENOTDIR)'}; choose a directory`);
+      }
+      throw new RunDirectoryError(`--out ${this.path}: cannot list it: ${fsReason(error)}`);
+    }
+    if (names.includes(LOCK_FILE)) await RunLock.check(this.path, '--out');
+    // Leftovers of killed writes and of a stale lock are no run: they are cleared under the lock.
+    const kept = names.filter((n) => n !== LOCK_FILE && !TEMP_SUFFIX.test(n));
+    if (kept.length === 0) return [];
+    const foreign = kept.filter((n) => !(RUN_ENTRIES as readonly string[]).includes(n));
+    if (foreign.length > 0) {
+      const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, … (${foreign.length} in all)` : '');
+      throw new RunDirectoryError(`--out ${this.path} is not empty and holds files that are not a vae run's (${shown}); choose a new or empty directory`);
+    }
+    if (!overwrite) {
+      throw new RunDirectoryError(
+        `--out ${this.path} already holds a run (${kept.sort().join(', ')}); continue it with \`vae train --resume ${this.path}\`, ` +
+          `give --overwrite to delete it and start again, or choose another --out`,
+      );
+    }
+    return kept;
+  }
+
+  /**
+   * Makes the directory (and `samples/`) for a new run and takes its lock; checks again under the
+   * lock that it may start here, then deletes an old run's files (`overwrite`) and the temp files of
+   * killed writes. Returns the lock, which the caller releases.
+   */
+  async startNew(overwrite: boolean, log: (line: string) => void): Promise<RunLock> {
+    await makeDirectory(this.path, '--out');
+    const lock = await RunLock.acquire(this.path, '--out');
+    try {
+      const old = await this.checkNewRun(overwrite);
+      for (const name of old) await rm(join(this.path, name), { recursive: true, force: true });
+      if (old.length > 0) log(`--overwrite: deleted the old run's ${old.sort().join(', ')}`);
+      await this.removeLeftovers(log);
+      await this.makeSamplesDir();
+      return lock;
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  /** `samples/`, unless it is there. */
+  async makeSamplesDir(): Promise<void> {
+    await withFile(this.samplesDir, () => mkdir(this.samplesDir)).catch((error: unknown) => {
+      if (!isFsError(error) || error.code !== 'EEXIST') throw error;
+    });
+  }
+
+  /** Removes the temp files of killed writes (of processes that are gone), saying how many. */
+  async removeLeftovers(log: (line: string) => void): Promise<void> {
+    const removed = await removeDeadWritersTempFiles(this.writtenDirs);
+    if (removed.length > 0) log(`removed ${removed.length} temp file${removed.length === 1 ? '' : 's'} of interrupted writes (${removed.join(', ')})`);
+  }
+
+  /** `config.json` as written, or null when it is missing or not a JSON object. */
+  async readRecord(): Promise<RunRecord | null> {
+    try {
+      const record = JSON.parse(await readFile(join(this.path, 'config.json'), 'utf8')) as unknown;
+      return typeof record === 'object' && record !== null && !Array.isArray(record) ? (record as RunRecord) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  writeConfig(config: RunRecord): Promise<void> {
+    const file = join(this.path, 'config.json');
+    return withFile(file, () => writeFileAtomic(file, `${JSON.stringify(config, null, 2)}\n`));
+  }
+
+  /**
+   * Adds a resume to `config.json`: the first run's record (its `createdAt`, `argv`, engine) stays,
+   * `settings` become the resumed run's (`--epochs` may have grown) and `resumes` gets `entry`.
+   */
+  async recordResume(entry: Record<string, unknown>, settings: unknown): Promise<void> {
+    const record = (await this.readRecord()) ?? {};
+    const resumes = Array.isArray(record.resumes) ? record.resumes : [];
+    await this.writeConfig({ ...record, settings, resumes: [...resumes, entry] });
   }
 
   /**
@@ -47,13 +158,14 @@ export class RunDirectory {
 
   /** Rewrites `metrics.jsonl` from all epochs so far (so a resumed run never repeats a line). */
   writeMetrics(metrics: readonly MetricsLine[]): Promise<void> {
-    return writeFileAtomic(join(this.path, 'metrics.jsonl'), metrics.map((m) => `${JSON.stringify(m)}\n`).join(''));
+    const file = join(this.path, 'metrics.jsonl');
+    return withFile(file, () => writeFileAtomic(file, metrics.map((m) => `${JSON.stringify(m)}\n`).join('')));
   }
 
-  /** `samples/epoch-NNN.png`: `count` decoded 28×28 images (`[count, 784]` in [0, 1]) as a grid. */
-  async writeSamples(epoch: number, pixels: Float32Array, count: number, side: number): Promise<string> {
+  /** `samples/epoch-NNN.png`: `count` decoded images (`[count, rows·cols]` in [0, 1], not necessarily square) as a grid. */
+  async writeSamples(epoch: number, pixels: Float32Array, count: number, size: { rows: number; cols: number }): Promise<string> {
     const file = join(this.samplesDir, `epoch-${String(epoch).padStart(3, '0')}.png`);
-    await writeFileAtomic(file, encodePng(imageGrid(pixels, { count, width: side, height: side })));
+    await withFile(file, () => writeFileAtomic(file, encodePng(imageGrid(pixels, { count, width: size.cols, height: size.rows }))));
     return file;
   }
 
@@ -65,10 +177,11 @@ export class RunDirectory {
       ],
       { title: 'Loss (negative ELBO) per image', yLabel: 'loss (nats / image)' },
     );
-    return writeFileAtomic(join(this.path, 'loss.svg'), svg);
+    const file = join(this.path, 'loss.svg');
+    return withFile(file, () => writeFileAtomic(file, svg));
   }
 
   saveModel(model: Vae, metadata: Record<string, unknown>): Promise<void> {
-    return saveVae(model, this.modelDir, metadata);
+    return withFile(this.modelDir, () => saveVae(model, this.modelDir, metadata));
   }
 }

@@ -1,12 +1,17 @@
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, takeFirst, type MnistData } from '@vae/data/node';
 import { resolveVaeConfig, Vae } from '@vae/model';
-import { readCheckpointState, SAMPLE_GRID_COUNT, sampleGridLatents, train, type EpochMetrics } from '@vae/train';
-import { fileCheckpointStore } from '@vae/train/node';
+import { SAMPLE_GRID_COUNT, sampleGridLatents, train, type CheckpointStore, type EpochMetrics, type TrainOptions } from '@vae/train';
+import { CHECKPOINT_FILE, fileCheckpointStore } from '@vae/train/node';
 import { selectEngine } from './engines/node-engines.js';
 import { formatCount, formatLoss } from './format.js';
 import { EpochProgress, epochLine } from './progress.js';
+import { describeFsError, isFsError, OutputError } from './file-errors.js';
+import { readResumePoint, restartCommand, verifyResumePoint, type ResumePoint } from './resume-point.js';
 import { RunDirectory, type MetricsLine } from './run-dir.js';
+import { RunLock } from './run-lock.js';
 import type { TrainRunConfig } from './train-options.js';
 
 export interface TrainIo {
@@ -25,44 +30,84 @@ export interface TrainRunResult {
   runDir: string;
 }
 
+/** How a run starts: `overwrite` lets a new run replace an old one in `--out`. */
+export interface TrainStartOptions {
+  overwrite?: boolean;
+}
 
-/** Runs `vae train`: loads data, picks the engine, trains with checkpoints, writes the run directory. */
-export async function runTrain(config: TrainRunConfig, resumeFrom: string | null, io: TrainIo): Promise<TrainRunResult> {
-  const loaded: MnistData = await loadMnist({ source: config.data, dataDir: config.dataDir ?? undefined, log: io.log });
-  const data = { train: takeFirst(loaded.train, config.trainSize ?? Infinity), test: takeFirst(loaded.test, config.testSize ?? Infinity) };
-  if (config.trainSize !== null || config.testSize !== null) {
-    io.log(`data: using the first ${formatCount(data.train.count)} train / ${formatCount(data.test.count)} test images`);
-  }
-  // The engine is chosen before anything is written: one that cannot run leaves no run directory behind.
-  const side = data.train.rows;
-  const modelConfig = resolveVaeConfig({ inputDim: side * data.train.cols, latentDim: config.latentDim });
-  const { engine, description } = await selectEngine(config.backend, { model: modelConfig, settings: config });
-  io.log(`backend: ${description}`);
-
+/**
+ * Runs `vae train`: checks the run directory, loads data, picks the engine, trains with
+ * checkpoints, writes the run directory. The directory is locked while the run writes to it.
+ */
+export async function runTrain(config: TrainRunConfig, resumeFrom: string | null, io: TrainIo, options: TrainStartOptions = {}): Promise<TrainRunResult> {
   const run = new RunDirectory(config.out);
-  await run.create();
   const store = fileCheckpointStore(run.checkpointDir);
-  let resume: Uint8Array | undefined;
-  let history: MetricsLine[] = [];
-  if (resumeFrom !== null) {
-    resume = await store.load();
-    if (!resume) throw new Error(`--resume ${resumeFrom}: no checkpoint in ${run.checkpointDir}; nothing to resume`);
-    history = await run.readMetricsFor(readCheckpointState(resume, run.checkpointDir).metrics);
-  }
-  const model = new Vae(modelConfig, { seed: config.seed });
-  await run.writeConfig({
-    tool: 'vae-ts cli train',
-    createdAt: new Date().toISOString(),
-    argv: process.argv.slice(2),
-    node: process.version,
-    backend: engine.name,
-    device: engine.device,
-    data: { source: loaded.source.kind, description: loaded.source.description, train: data.train.count, test: data.test.count },
-    model: model.config,
-    settings: config,
-  });
-  io.log(`run directory: ${run.path}${resume ? ' (resuming)' : ''}`);
+  let lock: RunLock | undefined;
+  try {
+    // Before any data is loaded: a run directory that cannot be used answers at once.
+    let resume: ResumePoint | undefined;
+    if (resumeFrom !== null) {
+      lock = await RunLock.acquire(run.path, '--resume');
+      await run.removeLeftovers(io.log);
+      resume = await readResumePoint(run, store, config.epochs);
+      await run.makeSamplesDir();
+    } else {
+      await run.checkNewRun(options.overwrite ?? false);
+    }
+    const loaded: MnistData = await loadMnist({ source: config.data, dataDir: config.dataDir ?? undefined, log: io.log });
+    const data = { train: takeFirst(loaded.train, config.trainSize ?? Infinity), test: takeFirst(loaded.test, config.testSize ?? Infinity) };
+    if (config.trainSize !== null || config.testSize !== null) {
+      io.log(`data: using the first ${formatCount(data.train.count)} train / ${formatCount(data.test.count)} test images`);
+    }
+    // The engine is chosen before anything is written: one that cannot run leaves no run directory behind.
+    const side = data.train.rows;
+    const modelConfig = resolveVaeConfig({ inputDim: side * data.train.cols, latentDim: config.latentDim });
+    const { engine, description } = await selectEngine(config.backend, { model: modelConfig, settings: config });
+    io.log(`backend: ${description}`);
 
+    let history: MetricsLine[] = [];
+    const model = new Vae(modelConfig, { seed: config.seed });
+    try {
+      const record = {
+        argv: process.argv.slice(2),
+        node: process.version,
+        backend: engine.name,
+        device: engine.device,
+        data: { source: loaded.source.kind, description: loaded.source.description, train: data.train.count, test: data.test.count },
+      };
+      if (resume) {
+        await verifyResumePoint(run, resume);
+        history = await run.readMetricsFor(resume.state.metrics);
+        await run.recordResume({ resumedAt: new Date().toISOString(), fromEpoch: resume.state.epoch, ...record }, config);
+      } else {
+        lock = await run.startNew(options.overwrite ?? false, io.log);
+        await run.writeConfig({ tool: 'vae-ts cli train', createdAt: new Date().toISOString(), ...record, model: model.config, settings: config });
+      }
+      io.log(`run directory: ${run.path}${resume ? ' (resuming)' : ''}`);
+      return await trainInto(run, model, data, config, resume?.bytes, history, store, engine.stepEngine, io);
+    } catch (error) {
+      throw await explainWriteError(run, error);
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    lock?.release();
+  }
+}
+
+/** Trains `model` on `data`, writing metrics, the loss curve, sample grids and at the end the model into `run`. */
+async function trainInto(
+  run: RunDirectory,
+  model: Vae,
+  data: { train: MnistData['train']; test: MnistData['test'] },
+  config: TrainRunConfig,
+  resume: Uint8Array | undefined,
+  initialHistory: MetricsLine[],
+  store: CheckpointStore,
+  stepEngine: TrainOptions['engine'],
+  io: TrainIo,
+): Promise<TrainRunResult> {
+  let history = initialHistory;
   const fixedZ = sampleGridLatents(config.seed, config.latentDim);
   try {
     const result = await train({
@@ -77,8 +122,9 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
       beta: config.beta,
       checkpoint: store,
       resume,
+      resumeSource: join(run.checkpointDir, CHECKPOINT_FILE),
       signal: io.signal,
-      engine: engine.stepEngine,
+      engine: stepEngine,
       onBatch: (event) => io.progress?.update(event),
       onEpoch: async (metrics) => {
         io.progress?.stop();
@@ -92,7 +138,7 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
           const probabilities = model.decode(fixedZ);
           const pixels = (await probabilities.data()) as Float32Array;
           probabilities.dispose();
-          await run.writeSamples(metrics.epoch, pixels, SAMPLE_GRID_COUNT, side);
+          await run.writeSamples(metrics.epoch, pixels, SAMPLE_GRID_COUNT, { rows: data.train.rows, cols: data.train.cols });
         }
       },
     });
@@ -110,6 +156,18 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
     return { completed: result.completed, metrics: result.metrics, runDir: run.path };
   } finally {
     fixedZ.dispose();
-    model.dispose();
   }
+}
+
+/**
+ * A file system error while writing the run (a full disk…) in one line naming the file, and how to
+ * go on: `--resume` continues from the last checkpoint, which a failed write leaves intact.
+ */
+async function explainWriteError(run: RunDirectory, error: unknown): Promise<unknown> {
+  if (!isFsError(error)) return error;
+  const saved = await access(join(run.checkpointDir, CHECKPOINT_FILE)).then(() => true, () => false);
+  const next = saved ? `then continue with \`vae train --resume ${run.path}\` (the last checkpoint is intact)` : `then start again: ${await restartCommand(run)}`;
+  const fixes: Record<string, string> = { ENOSPC: 'free some space', EDQUOT: 'free some space', EACCES: 'make it writable', EPERM: 'make it writable', EROFS: 'make it writable' };
+  const fix = fixes[error.code] ?? 'fix that';
+  return new OutputError(describeFsError(error, `${fix}, ${next}`)!);
 }

@@ -5,6 +5,7 @@ import { NORMALIZATIONS, normalizationRange, type Normalization } from '@vae/dat
 import type { MnistSource } from '@vae/data/node';
 import { checkReconstructionRange, LossConfigError, RECONSTRUCTIONS, type Reconstruction } from '@vae/loss';
 import { ENGINE_CHOICES, type EngineChoice } from './engines/node-engines.js';
+import { fsReason } from './file-errors.js';
 import { integer, nonNegativeNumber, positiveInt, positiveNumber } from './flag-parsers.js';
 import { timestampName } from './format.js';
 
@@ -55,6 +56,7 @@ export function trainCommand(): Command {
     .addOption(new Option('--sample-every <n>', 'write samples/epoch-NNN.png every n epochs (and after the last)').default(3).argParser(positiveInt))
     .addOption(new Option('--out <dir>', 'run directory (default: runs/<timestamp>)'))
     .addOption(new Option('--resume <run dir>', "continue a run from its checkpoint, with its settings (--epochs may grow)"))
+    .addOption(new Option('--overwrite', "start a new run in --out even though it holds one: that run's files are deleted first"))
     .addOption(new Option('--train-size <n>', 'use only the first n training images (quick runs)').argParser(positiveInt))
     .addOption(new Option('--test-size <n>', 'use only the first n test images (quick runs)').argParser(positiveInt));
 }
@@ -74,6 +76,7 @@ interface RawTrainFlags {
   sampleEvery: number;
   out?: string;
   resume?: string;
+  overwrite?: boolean;
   trainSize?: number;
   testSize?: number;
 }
@@ -105,7 +108,10 @@ const CHANGEABLE_ON_RESUME = new Set<keyof TrainRunConfig>(['epochs', 'backend',
  * With `--resume`, the settings come from the run's `config.json` and flags given explicitly may
  * change only epochs, backend, sample interval and where the data is.
  */
-export async function resolveTrainConfig(command: Command, baseDir = process.env.INIT_CWD ?? process.cwd()): Promise<{ config: TrainRunConfig; resumeFrom: string | null }> {
+export async function resolveTrainConfig(
+  command: Command,
+  baseDir = process.env.INIT_CWD ?? process.cwd(),
+): Promise<{ config: TrainRunConfig; resumeFrom: string | null; overwrite: boolean }> {
   const flags = command.opts<RawTrainFlags>();
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const given = (field: keyof TrainRunConfig) => {
@@ -132,6 +138,7 @@ export async function resolveTrainConfig(command: Command, baseDir = process.env
   let resumeFrom: string | null = null;
   if (flags.resume !== undefined) {
     if (flags.out !== undefined) throw new UsageError('--out and --resume cannot be combined: a resumed run continues in its own directory');
+    if (flags.overwrite) throw new UsageError('--overwrite and --resume cannot be combined: --resume continues the run, --overwrite deletes it to start a new one');
     resumeFrom = abs(flags.resume);
     const saved = await readRunConfig(resumeFrom);
     for (const field of Object.keys(FLAG_OF) as (keyof TrainRunConfig)[]) {
@@ -157,7 +164,7 @@ export async function resolveTrainConfig(command: Command, baseDir = process.env
     if (error instanceof LossConfigError) throw new UsageError(error.message);
     throw error;
   }
-  return { config, resumeFrom };
+  return { config, resumeFrom, overwrite: flags.overwrite === true };
 }
 
 async function readRunConfig(runDir: string): Promise<TrainRunConfig> {
@@ -165,8 +172,10 @@ async function readRunConfig(runDir: string): Promise<TrainRunConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
-  } catch {
-    throw new UsageError(`--resume ${runDir}: no config.json there; expected a run directory written by \`vae train\``);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`--resume ${runDir}: no config.json there; expected a run directory written by \`vae train\``);
+    throw new UsageError(`--resume ${runDir}: cannot read ${file}: ${fsReason(error)}`);
   }
   let settings: unknown;
   try {

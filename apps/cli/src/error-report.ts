@@ -1,0 +1,64 @@
+import { DataError } from '@vae/data';
+import { LossConfigError } from '@vae/loss';
+import { ModelFileError } from '@vae/model';
+import { CheckpointError, EngineUnavailableError, TrainConfigError, TrainingDivergedError } from '@vae/train';
+import { describeFsError, OutputError } from './file-errors.js';
+import { InputError } from './model-input.js';
+import { RunDirectoryError } from './run-dir.js';
+import { RunInUseError } from './run-lock.js';
+import { UsageError } from './train-options.js';
+
+/** Exit codes: 0 done, 1 failed, 2 bad usage (flags), 130 stopped by Ctrl-C (checkpoint saved). */
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
+
+/** Errors whose message, written for the user, says what to do. */
+const USER_ERRORS: (abstract new (...args: never[]) => Error)[] = [
+  DataError,
+  TrainConfigError,
+  TrainingDivergedError,
+  CheckpointError,
+  ModelFileError,
+  LossConfigError,
+  InputError,
+  OutputError,
+  RunDirectoryError,
+  RunInUseError,
+];
+
+/** The line (without `error: `) and exit code for an error the user can cause and fix; null for a bug. */
+export function userErrorLine(error: unknown): { line: string; code: number } | null {
+  if (error instanceof UsageError) return { line: error.message, code: EXIT_USAGE };
+  if (error instanceof EngineUnavailableError) return { line: `--backend ${error.message}`, code: EXIT_FAILED };
+  if (USER_ERRORS.some((type) => error instanceof type)) {
+    return { line: (error as Error).message, code: EXIT_FAILED };
+  }
+  const fs = describeFsError(error);
+  return fs === null ? null : { line: fs, code: EXIT_FAILED };
+}
+
+/** Whether to print stack traces: `--debug`, or `VAE_DEBUG` set (to anything but `0` or `false`). */
+export function debugFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.VAE_DEBUG;
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+/**
+ * Tells the user about `error` and returns the exit code. An error they can fix is one line; any
+ * other is a bug: one line saying so and how to get the details. The stack trace only with `debug`.
+ */
+export function reportError(error: unknown, debug: boolean, print: (line: string) => void = (line) => console.error(line)): number {
+  const known = userErrorLine(error);
+  let code = EXIT_FAILED;
+  if (known !== null) {
+    print(`error: ${known.line}`);
+    code = known.code;
+  } else {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const firstLine = message.split('\n')[0]!;
+    print(`error: internal error, a bug in vae-ts (${firstLine})${debug ? '' : '; run again with --debug for the stack trace'}, and please report it`);
+  }
+  if (debug) print(error instanceof Error ? (error.stack ?? String(error)) : String(error));
+  return code;
+}
