@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { crc32Hex } from './crc32.js';
 import { ModelFileError } from './errors.js';
@@ -154,11 +156,28 @@ describe('loadVae: files missing, misplaced or unreadable', () => {
     expect(modelFileError(await rejected(loadVae(dir)), weightsPath)).toMatch(/cannot read the weights: a loop of symbolic links/);
   });
 
+  // Root reads any file, so as root the load runs in a child process as `nobody` (the built entry).
   const root = process.getuid?.() === 0;
-  it.skipIf(root)(`a weights.bin without read permission${root ? ' (skipped: root reads any file)' : ''}`, async () => {
+  it(`a weights.bin without read permission${root ? ' (loaded as nobody: root reads any file)' : ''}`, async () => {
     const { dir, weightsPath } = await savedModel();
     await chmod(weightsPath, 0o000);
-    expect(modelFileError(await rejected(loadVae(dir)), weightsPath)).toMatch(/cannot read the weights: permission denied; make the file readable/);
+    let message: string;
+    if (!root) {
+      message = modelFileError(await rejected(loadVae(dir)), weightsPath);
+    } else {
+      await chmod(dirname(dir), 0o755); // mkdtemp's 0700 would stop nobody before the file
+      const entry = pathToFileURL(fileURLToPath(new URL('../dist/node.js', import.meta.url))).href;
+      const script = `import { loadVae, ModelFileError } from ${JSON.stringify(entry)};
+        import '@tensorflow/tfjs-backend-cpu';
+        try { await loadVae(${JSON.stringify(dir)}); console.log('loaded'); }
+        catch (e) { console.log(JSON.stringify({ error: e instanceof ModelFileError, message: e.message })); }`;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, cwd: fileURLToPath(new URL('..', import.meta.url)) }).toString();
+      const result = JSON.parse(out) as { error: boolean; message: string };
+      expect(result.error).toBe(true);
+      message = result.message;
+    }
+    expect(message).toContain(weightsPath);
+    expect(message).toMatch(/cannot read the weights: permission denied; make the file readable/);
   });
 
   it('model.json that is not JSON: one line, even when the parser quotes several', async () => {
