@@ -15,7 +15,7 @@ export interface AdamState {
 }
 
 /** A named variable, as `Vae.namedVariables()` lists them. */
-interface NamedVariable {
+export interface NamedVariable {
   name: string;
   variable: tf.Variable;
 }

@@ -7,6 +7,7 @@ export {
   memoryCheckpointStore,
   restoreModelWeights,
   type Checkpoint,
+  type CheckpointStamp,
   type CheckpointStore,
   type EpochMetrics,
   type TrainSettings,
@@ -33,8 +34,8 @@ export { SeedStream, deriveSeed } from './seeds.js';
 export { SAMPLE_GRID_COUNT, sampleGridLatents } from './sample-grid.js';
 export { DEFAULT_TRAIN_SETTINGS, train, type BatchEvent, type TrainOptions, type TrainResult } from './train.js';
 export { lossAndGradients, trainStep } from './train-step.js';
-export { HostAdam } from './host-adam.js';
-export { adamStateTensors, readAdamState, type AdamState } from './adam-state.js';
+export { HostAdam, type HostAdamKernel } from './host-adam.js';
+export { adamStateTensors, readAdamState, type AdamState, type NamedVariable } from './adam-state.js';
 export { HOST_MEMORY_BACKENDS, defaultStepEngine, hostAdamStepEngine } from './host-adam-engine.js';
 export { type AdamSettings, type StepEngine, type StepEngineContext, type StepEngineFactory } from './step-engine.js';
 export { tfjsStepEngine } from './tfjs-engine.js';
