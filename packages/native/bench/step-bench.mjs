@@ -3,7 +3,11 @@
 // in samples/s, after warm-up, for each batch size and threading mode. Needs `pnpm build` first.
 //
 //   node bench/step-bench.mjs [--batches 64,256,1024] [--modes 1,2:auto,2:split,2:data,2:blas,2:auto:dense]
-//                             [--seconds 0.5] [--repeats 7] [--json]
+//                             [--seconds 0.5] [--repeats 7] [--addons prebuilt,source] [--json]
+//
+// --addons runs every cell on each of the named builds side by side in this one process (the
+// prebuilt of @vae/native-linux-x64-gnu and the -march=native source build, each with its own
+// OpenBLAS), interleaved like the rest; by default, the one @vae/native loads.
 //
 // Data: real MNIST training images scaled to [0, 1] when ../shared/data/mnist (beside the repository)
 // holds them — the first layer skips zero pixels, so speed depends on the data — else random
@@ -12,6 +16,8 @@
 // Cells (batch × mode) run round-robin for `repeats` rounds of `seconds` each, so load from other
 // processes spreads over all of them; median, best and worst window are printed.
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { NativeVaeTrainer, isNativeAvailable, nativeInfo, nativeLoadError, nativeWeightShapes } from '../dist/index.js';
@@ -32,6 +38,12 @@ const modes = opt('modes', '1,2:auto,2:split,2:data,2:blas')
 const seconds = Number(opt('seconds', '0.5'));
 const repeats = Number(opt('repeats', '7'));
 const json = args.includes('--json');
+const addonFiles = {
+  source: () => fileURLToPath(new URL('../addon/build/Release/vae_native.node', import.meta.url)),
+  prebuilt: () => createRequire(import.meta.url).resolve('@vae/native-linux-x64-gnu/vae_native.node'),
+};
+const addons = opt('addons', '').split(',').filter(Boolean);
+for (const a of addons) if (!(a in addonFiles)) throw new Error(`--addons takes prebuilt and/or source, got ${a}`);
 const mnistFile = new URL('../../../../shared/data/mnist/train-images-idx3-ubyte.gz', import.meta.url);
 const data = opt('data', existsSync(mnistFile) ? 'mnist' : 'sparse');
 if (!['mnist', 'sparse', 'dense'].includes(data)) throw new Error(`--data must be mnist, sparse or dense, got ${data}`);
@@ -61,7 +73,7 @@ const median = (xs) => {
 };
 const info = nativeInfo();
 if (!json) {
-  console.log(`@vae/native step benchmark — ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores available, ${info.blasConfig}; data: ${data}`);
+  console.log(`@vae/native step benchmark — ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores available, ${info.blasConfig}, kernels: ${info.kernels}; data: ${data}`);
   console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${repeats} interleaved rounds × ${seconds} s per cell; samples/s`);
 }
 // One trainer per cell; cells run round-robin so a noisy neighbour hits every cell alike.
@@ -76,13 +88,25 @@ const pixels = (count) => {
   }
   return Float32Array.from({ length: count }, () => (data === 'sparse' && uniform() < 0.81 ? 0 : uniform()));
 };
+/** A trainer of the raw binding of one build (NativeVaeTrainer's defaults, no argument checks). */
+const rawTrainer = (addon, mode) =>
+  new (createRequire(import.meta.url)(addonFiles[addon]()).Trainer)({
+    ...config,
+    learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, beta: 1,
+    reconstruction: 'bernoulli', gaussianLo: 0, gaussianHi: 1, gaussianSigma: 1, gaussianIncludeConstant: false,
+    threads: mode.threads, parallel: mode.parallel ?? 'auto', sparseInput: mode.sparseInput ?? true,
+    weights: initial.map((w) => w.slice()),
+  });
 const cells = [];
 for (const n of batches) {
   const pool = Array.from({ length: 16 }, () => ({
     x: pixels(n * config.inputDim),
     eps: Float32Array.from({ length: n * config.latentDim }, normal),
   }));
-  for (const mode of modes) cells.push({ n, mode, pool, rates: [], loss: 0, k: 0, trainer: new NativeVaeTrainer({ config, weights: initial, ...mode }) });
+  for (const mode of modes) {
+    if (addons.length === 0) cells.push({ n, mode, pool, rates: [], loss: 0, k: 0, trainer: new NativeVaeTrainer({ config, weights: initial, ...mode }) });
+    for (const addon of addons) cells.push({ n, mode, addon, pool, rates: [], loss: 0, k: 0, trainer: rawTrainer(addon, mode) });
+  }
 }
 const run = (cell, ms) => {
   const { n, pool, trainer } = cell;
@@ -104,10 +128,11 @@ for (let r = 0; r < repeats; r++) {
     cell.rates.push(run(cell, seconds * 1000));
   }
 }
-const results = cells.map(({ n, mode, rates, loss, trainer }) => {
+const results = cells.map(({ n, mode, addon, rates, loss, trainer }) => {
   trainer.dispose();
   return {
     batch: n,
+    addon: addon ?? info.build,
     threads: mode.threads,
     parallel: mode.threads === 1 ? 'none' : (mode.parallel ?? 'default'),
     sparseInput: mode.sparseInput ?? true,
@@ -120,10 +145,10 @@ const results = cells.map(({ n, mode, rates, loss, trainer }) => {
 if (json) {
   console.log(JSON.stringify({ info, data, loadavg: loadavg(), seconds, repeats, results }, null, 2));
 } else {
-  console.log(`batch  mode                    median     best    worst`);
+  console.log(`batch  mode                              median     best    worst`);
   for (const r of results) {
-    const label = (r.threads === 1 ? '1 thread' : `${r.threads} threads, ${r.parallel}`) + (r.sparseInput ? '' : ', dense');
-    console.log(`${String(r.batch).padStart(5)}  ${label.padEnd(22)} ${String(r.median).padStart(7)}  ${String(r.best).padStart(7)}  ${String(r.worst).padStart(7)}`);
+    const label = `${r.addon}: ` + (r.threads === 1 ? '1 thread' : `${r.threads} threads, ${r.parallel}`) + (r.sparseInput ? '' : ', dense');
+    console.log(`${String(r.batch).padStart(5)}  ${label.padEnd(32)} ${String(r.median).padStart(7)}  ${String(r.best).padStart(7)}  ${String(r.worst).padStart(7)}`);
   }
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }

@@ -1,8 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { cpuIsaFlags, missingIsaFlags } from './cpu-features.js';
+import { loadAddon, type AddonKind, type AddonLoad } from './load-addon.js';
 
 /** Sizes of the MLP VAE; the same shape as `@vae/model`'s `VaeConfig` (a resolved one: no defaults here). */
 export interface NativeVaeConfig {
@@ -85,11 +82,29 @@ export interface NativeAdamState {
   v: Float32Array[];
 }
 
-export interface NativeInfo {
+/** What the addon itself reports (`NativeBinding.info()`). */
+export interface NativeBindingInfo {
+  /** OpenBLAS' build string, e.g. "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64". */
   blasConfig: string;
+  /** The OpenBLAS kernels in use, e.g. "Haswell", "SkylakeX", "Cooperlake". */
   blasCore: string;
   blasMaxThreads: number;
   hardwareConcurrency: number;
+  /** Which build this is. */
+  build: AddonKind;
+  /** The instruction set of the addon's own loops: "x86-64-v4", "x86-64-v3", "x86-64" (prebuilt, chosen when it loads) or "native" (source build). */
+  kernels: string;
+}
+
+export type { AddonKind };
+
+export interface NativeInfo extends NativeBindingInfo {
+  /** The file loaded. */
+  addonFile: string;
+  /** For engine labels: "OpenBLAS Haswell, prebuilt" or "OpenBLAS Haswell, source build". */
+  label: string;
+  /** Why the prebuilt was passed over, when the source build was loaded instead. */
+  prebuiltSkipped?: string;
 }
 
 /** Options as the addon takes them (flat, every field present). */
@@ -129,94 +144,28 @@ export interface NativeTrainerHandle {
   dispose(): void;
 }
 
-/** The raw addon (`addon/build/Release/vae_native.node`). Prefer `NativeVaeTrainer`, which checks arguments. */
+/** The raw addon (either build). Prefer `NativeVaeTrainer`, which checks arguments. */
 export interface NativeBinding {
   Trainer: new (init: NativeTrainerInit) => NativeTrainerHandle;
-  info(): NativeInfo;
+  info(): NativeBindingInfo;
 }
 
-const ADDON_URL = new URL('../addon/build/Release/vae_native.node', import.meta.url);
-const STATUS_URL = new URL('../addon/build/status.json', import.meta.url);
-
-let loaded: { binding?: NativeBinding; error?: string } | undefined;
-
-function tryLoad(): { binding?: NativeBinding; error?: string } {
-  if (process.env.VAE_NATIVE_DISABLE === '1') return { error: 'disabled by VAE_NATIVE_DISABLE=1' };
-  const file = fileURLToPath(ADDON_URL);
-  if (!existsSync(file)) {
-    let why = '';
-    try {
-      const status = JSON.parse(readFileSync(fileURLToPath(STATUS_URL), 'utf8')) as { ok?: boolean; reason?: string };
-      if (status.ok === false && status.reason) why = `: ${status.reason}`;
-    } catch {
-      why = ' (run `pnpm --filter @vae/native build`)';
-    }
-    return { error: `the addon was not built${why} [${file} is missing]` };
-  }
-  const unsafe = cpuMismatch(file);
-  if (unsafe) return { error: unsafe };
-  try {
-    chooseBlasKernels();
-    const binding = createRequire(import.meta.url)(file) as NativeBinding;
-    if (typeof binding?.Trainer !== 'function') return { error: `${file} does not export Trainer (stale build?)` };
-    return { binding };
-  } catch (e) {
-    return { error: `loading ${file} failed: ${e instanceof Error ? e.message : String(e)}` };
-  }
-}
-
-/** Why the addon must not be loaded on this CPU (see cpu-features.ts), or undefined. */
-function cpuMismatch(file: string): string | undefined {
-  let status: { arch?: string; cpuFlags?: string[] };
-  try {
-    status = JSON.parse(readFileSync(fileURLToPath(STATUS_URL), 'utf8')) as typeof status;
-  } catch {
-    return undefined; // no record (an older build): nothing to compare
-  }
-  const rebuild = 'rebuild it on this machine: pnpm --filter @vae/native build';
-  if (status.arch && status.arch !== process.arch) return `${file} was built for ${status.arch}, this is ${process.arch}; ${rebuild}`;
-  const here = cpuIsaFlags();
-  if (!status.cpuFlags || !here) return undefined;
-  const missing = missingIsaFlags(status.cpuFlags, here);
-  if (missing.length === 0) return undefined;
-  return `${file} was compiled for a CPU with ${missing.join(', ')}, which this CPU lacks (loading it would crash); ${rebuild}`;
-}
+let loaded: AddonLoad | undefined;
 
 /**
- * OpenBLAS (a DYNAMIC_ARCH build) picks its kernels when it loads, from OPENBLAS_CORETYPE if set.
- * On AMD Zen 4 (family 25 with AVX-512), whose AVX-512 units are 256 bits wide, OpenBLAS 0.3.21 picks
- * its AVX-512 "Cooperlake" kernels; its AVX2 "Haswell" kernels measured 5–15 % faster on this model's
- * GEMMs there (2–5 % faster whole steps). So, unless the user chose (OPENBLAS_CORETYPE, or VAE_NATIVE_BLAS_CORETYPE: a core
- * name, or `default` to leave OpenBLAS' choice), use Haswell on Zen 4. Only effective if OpenBLAS
- * is not already loaded in the process.
+ * The addon, or undefined when none is built or loads (see `nativeLoadError`): the prebuilt of the
+ * platform package (`@vae/native-linux-x64-gnu`, …) when it fits this machine, else the one built
+ * from source here; `VAE_NATIVE_PREBUILT=only|never` allows one of them only (see README.md,
+ * "Prebuilt addon"). `nativeInfo()` says which one loaded. Never throws; loads once.
  */
-function chooseBlasKernels(): void {
-  const wanted = process.env.VAE_NATIVE_BLAS_CORETYPE;
-  if (process.env.OPENBLAS_CORETYPE !== undefined) return;
-  if (wanted !== undefined) {
-    if (wanted !== 'default' && wanted !== '') process.env.OPENBLAS_CORETYPE = wanted;
-    return;
-  }
-  if (process.platform !== 'linux' || process.arch !== 'x64') return;
-  try {
-    const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-    const first = cpuinfo.slice(0, cpuinfo.indexOf('\n\n') >>> 0);
-    const zen4 = /^vendor_id\s*:\s*AuthenticAMD$/m.test(first) && /^cpu family\s*:\s*25$/m.test(first) && /^flags\s*:.*\bavx512f\b/m.test(first);
-    if (zen4) process.env.OPENBLAS_CORETYPE = 'Haswell';
-  } catch {
-    // no /proc: keep OpenBLAS' choice
-  }
-}
-
-/** The addon, or undefined when it was not built or does not load (see `nativeLoadError`). Never throws; loads once. */
 export function loadNative(): NativeBinding | undefined {
-  loaded ??= tryLoad();
-  return loaded.binding;
+  loaded ??= loadAddon();
+  return loaded.addon?.binding;
 }
 
-/** Why `loadNative()` returns undefined (undefined when the addon loaded). */
+/** Why `loadNative()` returns undefined (undefined when an addon loaded). */
 export function nativeLoadError(): string | undefined {
-  loaded ??= tryLoad();
+  loaded ??= loadAddon();
   return loaded.error;
 }
 
@@ -224,9 +173,18 @@ export function isNativeAvailable(): boolean {
   return loadNative() !== undefined;
 }
 
-/** OpenBLAS build and core in use, or undefined without the addon. */
+/** Which addon is loaded (prebuilt or source build, its file), OpenBLAS' build and core, the kernels in use; undefined without the addon. */
 export function nativeInfo(): NativeInfo | undefined {
-  return loadNative()?.info();
+  loaded ??= loadAddon();
+  const addon = loaded.addon;
+  if (!addon) return undefined;
+  const info = addon.binding.info();
+  return {
+    ...info,
+    addonFile: addon.file,
+    label: `OpenBLAS ${info.blasCore}, ${addon.kind === 'prebuilt' ? 'prebuilt' : 'source build'}`,
+    ...(addon.prebuiltSkipped ? { prebuiltSkipped: addon.prebuiltSkipped } : {}),
+  };
 }
 
 /** Names of the weights in `vae.namedVariables()` order (`encoder.0.kernel`, `encoder.0.bias`, …, `mu.*`, `logvar.*`, `decoder.*`). */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { normalizationTable } from '@vae/data';
 import { adamStateTensors, readAdamState, type StepEngine, type StepEngineFactory, type Support, type TrainRequest } from '@vae/train';
-import { NativeVaeTrainer, type NativeParallel } from './index.js';
+import { NativeVaeTrainer, nativeInfo, type NativeParallel } from './index.js';
 
 export interface NativeStepEngineOptions {
   /** Threads for a step. Default min(2, available cores). */
@@ -61,7 +61,8 @@ export function nativeStepEngine(options: NativeStepEngineOptions = {}): StepEng
     };
     const copyModelIn = () => trainer.setWeights(variables.map(({ variable }) => variable.dataSync() as Float32Array));
     return {
-      name: `native (OpenBLAS, ${trainer.threads} thread${trainer.threads === 1 ? '' : 's'}, ${trainer.parallel})`,
+      // e.g. "native (OpenBLAS Haswell, prebuilt, 2 threads, auto)"
+      name: `native (${nativeInfo()?.label ?? 'OpenBLAS'}, ${trainer.threads} thread${trainer.threads === 1 ? '' : 's'}, ${trainer.parallel})`,
       step(x, n, noiseSeed) {
         lossSum += trainer.step(x.subarray(0, n * inputDim), n, noise(n, noiseSeed));
         modelIsCurrent = false;

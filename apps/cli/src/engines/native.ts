@@ -31,7 +31,7 @@ export function nativeEngine(importModule: ImportModule): EngineDefinition {
       native = loaded.module;
       if (!native.isNativeAvailable()) return { available: false, reason: `the native addon is unavailable: ${native.nativeLoadError()}` };
       const info = native.nativeInfo();
-      return { available: true, device: { kind: 'cpu', label: info ? `OpenBLAS ${info.blasCore}` : 'OpenBLAS' } };
+      return { available: true, device: { kind: 'cpu', label: info?.label ?? 'OpenBLAS' } };
     },
     supports: (request) => native?.nativeSupports(request) ?? 'not probed',
     async activate(device) {

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "dispatch.h"
 #include "trainer.h"
 
 namespace {
@@ -490,6 +491,10 @@ napi_value Info(napi_env env, napi_callback_info) {
     CHECK_NAPI(napi_set_named_property(env, out, "blasCore", s));
     CHECK_NAPI(napi_set_named_property(env, out, "blasMaxThreads", number(env, openblas_get_num_procs())));
     CHECK_NAPI(napi_set_named_property(env, out, "hardwareConcurrency", number(env, std::thread::hardware_concurrency())));
+    CHECK_NAPI(napi_create_string_utf8(env, vae::buildKind(), NAPI_AUTO_LENGTH, &s));
+    CHECK_NAPI(napi_set_named_property(env, out, "build", s));
+    CHECK_NAPI(napi_create_string_utf8(env, vae::kernelLevel(), NAPI_AUTO_LENGTH, &s));
+    CHECK_NAPI(napi_set_named_property(env, out, "kernels", s));
     return out;
   });
 }

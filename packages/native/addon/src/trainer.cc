@@ -11,14 +11,15 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "dispatch.h"
 #include "vecmath.h"
 
 namespace vae {
 
 namespace {
 
-constexpr size_t kAlign = 16;
-constexpr int kSparseChunk = 64;  // output columns kept in registers while the sparse lists stream by  // floats: tensors and column blocks start on 64-byte boundaries
+constexpr size_t kAlign = 16;     // floats: tensors and column blocks start on 64-byte boundaries
+constexpr int kSparseChunk = 64;  // output columns kept in registers while the sparse lists stream by
 
 size_t roundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
@@ -192,7 +193,7 @@ inline void adamElement(const AdamConstants& k, float g, float& m, float& v, flo
 }  // namespace
 
 // One loop per count of gradient buffers, so the common cases (1, 2) stay branch-free and vectorized.
-void Trainer::adamRange(size_t begin, size_t end, int gradBuffers) {
+VAE_KERNEL void Trainer::adamRange(size_t begin, size_t end, int gradBuffers) {
   float* __restrict w = params_.data;
   float* __restrict m = m_.data;
   float* __restrict v = v_.data;
@@ -213,7 +214,7 @@ void Trainer::adamRange(size_t begin, size_t end, int gradBuffers) {
 }
 
 /** y[r0:r1, c0:c1] = act(a[r0:r1] · W[:, c0:c1] + b[c0:c1]). */
-void Trainer::forwardDense(const Layer& l, const float* a, int lda, int r0, int r1, int c0, int c1, bool relu, float* y) {
+VAE_KERNEL void Trainer::forwardDense(const Layer& l, const float* a, int lda, int r0, int r1, int c0, int c1, bool relu, float* y) {
   if (r1 <= r0 || c1 <= c0) return;
   const float* W = params_.data + l.w;
   const float* __restrict bias = params_.data + l.b;
@@ -247,12 +248,13 @@ typedef float Floats8 __attribute__((vector_size(32), aligned(4)));
 #endif
 
 /**
- * out[0:64] = Σ_k val[k] · row(idx[k])[0:64], row(i) = base + i·stride: the sparse-times-dense kernel
+ * out[0:64] = Σ_k val[k] · row(idx[k])[0:64], row(i) = base + i·64 (a strip): the sparse-times-dense kernel
  * of both first-layer products. 8 independent accumulators hide the multiply-add latency; fused
  * multiply-adds here only (the build turns contraction off for Adam's bit-exactness).
  */
-VAE_FUSE_ATTRIBUTE inline void sparseCombine64(const int32_t* __restrict idx, const float* __restrict val, int count,
-                                               const float* __restrict base, size_t stride, float* __restrict out) {
+VAE_KERNEL VAE_FUSE_ATTRIBUTE void sparseCombine64(const int32_t* __restrict idx, const float* __restrict val, int count,
+                                                   const float* __restrict base, float* __restrict out) {
+  constexpr size_t stride = kSparseChunk;
   VAE_FUSE_MULTIPLY_ADD
   Floats8 a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
   for (int k = 0; k < count; k++) {
@@ -279,10 +281,10 @@ VAE_FUSE_ATTRIBUTE inline void sparseCombine64(const int32_t* __restrict idx, co
 }
 
 /** sparseCombine64 for two lists at once: twice the independent multiply-adds in flight. */
-VAE_FUSE_ATTRIBUTE inline void sparseCombine64x2(const int32_t* __restrict idxA, const float* __restrict valA, int countA,
-                                                 const int32_t* __restrict idxB, const float* __restrict valB, int countB,
-                                                 const float* __restrict base, size_t stride, float* __restrict outA,
-                                                 float* __restrict outB) {
+VAE_KERNEL VAE_FUSE_ATTRIBUTE void sparseCombine64x2(const int32_t* __restrict idxA, const float* __restrict valA, int countA,
+                                                     const int32_t* __restrict idxB, const float* __restrict valB, int countB,
+                                                     const float* __restrict base, float* __restrict outA, float* __restrict outB) {
+  constexpr size_t stride = kSparseChunk;
   VAE_FUSE_MULTIPLY_ADD
   Floats8 a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
   Floats8 b0 = {}, b1 = {}, b2 = {}, b3 = {}, b4 = {}, b5 = {}, b6 = {}, b7 = {};
@@ -321,8 +323,8 @@ VAE_FUSE_ATTRIBUTE inline void sparseCombine64x2(const int32_t* __restrict idxA,
 }
 
 /** out[c0:c1] = Σ_k val[k] · row(idx[k])[c0:c1] for columns c0..c1 (a narrow tail, or any width). */
-inline void sparseCombineNarrow(const int32_t* idx, const float* val, int count, const float* base, size_t stride, int c0, int c1,
-                                float* out) {
+VAE_KERNEL void sparseCombineNarrow(const int32_t* idx, const float* val, int count, const float* base, size_t stride, int c0,
+                                    int c1, float* out) {
   for (int c = c0; c < c1; c++) {
     float sum = 0.0f;
     for (int k = 0; k < count; k++) sum += val[k] * base[static_cast<size_t>(idx[k]) * stride + c];
@@ -344,7 +346,7 @@ static void copyStrip(const float* src, size_t ld, int c, int r0, int r1, float*
 }
 
 /** forwardDense of the first layer (ReLU) from the nonzeros of the input rows r0..r1; t: the calling thread. */
-void Trainer::forwardSparseInput(const Layer& l, int r0, int r1, int c0, int c1, float* y, int t) {
+VAE_KERNEL void Trainer::forwardSparseInput(const Layer& l, int r0, int r1, int c0, int c1, float* y, int t) {
   if (r1 <= r0 || c1 <= c0) return;
   const size_t D = static_cast<size_t>(opt_.inputDim);
   const float* W = params_.data + l.w;
@@ -356,10 +358,10 @@ void Trainer::forwardSparseInput(const Layer& l, int r0, int r1, int c0, int c1,
     int r = r0;
     for (; r + 1 < r1; r += 2)
       sparseCombine64x2(nzIndex_.data() + r * D, nzValue_.data() + r * D, nzCount_[r], nzIndex_.data() + (r + 1) * D,
-                        nzValue_.data() + (r + 1) * D, nzCount_[r + 1], strip, kSparseChunk, y + static_cast<size_t>(r) * l.out + c,
+                        nzValue_.data() + (r + 1) * D, nzCount_[r + 1], strip, y + static_cast<size_t>(r) * l.out + c,
                         y + static_cast<size_t>(r + 1) * l.out + c);
     if (r < r1)
-      sparseCombine64(nzIndex_.data() + r * D, nzValue_.data() + r * D, nzCount_[r], strip, kSparseChunk,
+      sparseCombine64(nzIndex_.data() + r * D, nzValue_.data() + r * D, nzCount_[r], strip,
                       y + static_cast<size_t>(r) * l.out + c);
   }
   for (int r = r0; r < r1; r++) {
@@ -376,8 +378,8 @@ void Trainer::forwardSparseInput(const Layer& l, int r0, int r1, int c0, int c1,
  * dW[k0:k1, :] = xᵀ·dy of the first layer from the nonzeros of rows r0..r1 of the input, pixel by
  * pixel (see indexColumns); t: the calling thread.
  */
-void Trainer::weightGradSparseInput(const Layer& l, int n, int r0, int r1, const int32_t* counts, const float* dy, int k0, int k1,
-                                    float* grad, int t) {
+VAE_KERNEL void Trainer::weightGradSparseInput(const Layer& l, int n, int r0, int r1, const int32_t* counts, const float* dy, int k0,
+                                               int k1, float* grad, int t) {
   float* dW = grad + l.w;
   float* strip = strip_[t].data;
   int c = 0;
@@ -387,11 +389,11 @@ void Trainer::weightGradSparseInput(const Layer& l, int n, int r0, int r1, const
     for (; p + 1 < k1; p += 2) {
       const size_t at = static_cast<size_t>(p) * n + r0, bt = at + n;
       sparseCombine64x2(colRow_.data() + at, colValue_.data() + at, counts[p], colRow_.data() + bt, colValue_.data() + bt, counts[p + 1],
-                        strip, kSparseChunk, dW + static_cast<size_t>(p) * l.out + c, dW + static_cast<size_t>(p + 1) * l.out + c);
+                        strip, dW + static_cast<size_t>(p) * l.out + c, dW + static_cast<size_t>(p + 1) * l.out + c);
     }
     if (p < k1) {
       const size_t at = static_cast<size_t>(p) * n + r0;
-      sparseCombine64(colRow_.data() + at, colValue_.data() + at, counts[p], strip, kSparseChunk, dW + static_cast<size_t>(p) * l.out + c);
+      sparseCombine64(colRow_.data() + at, colValue_.data() + at, counts[p], strip, dW + static_cast<size_t>(p) * l.out + c);
     }
   }
   if (c < l.out) {
@@ -408,8 +410,8 @@ void Trainer::weightGradSparseInput(const Layer& l, int n, int r0, int r1, const
  * masked by a > 0 when a is a ReLU output, which makes it the next layer's dy. With `adam` the
  * rows k0..k1 of W and entries c0..c1 of b are updated right away (only this thread touches them).
  */
-void Trainer::backwardDense(const Layer& l, const float* a, int lda, bool aIsRelu, const float* dy, int r0, int r1, int k0, int k1,
-                            int c0, int c1, float* grad, float* dx, bool adam, const int32_t* sparseCounts, int n, int thread) {
+VAE_KERNEL void Trainer::backwardDense(const Layer& l, const float* a, int lda, bool aIsRelu, const float* dy, int r0, int r1, int k0,
+                                       int k1, int c0, int c1, float* grad, float* dx, bool adam, const int32_t* sparseCounts, int n, int thread) {
   const int rows = r1 - r0;
   const float* dyr = dy + static_cast<size_t>(r0) * l.out;
   if (k1 > k0) {
@@ -444,7 +446,7 @@ void Trainer::backwardDense(const Layer& l, const float* a, int lda, bool aIsRel
 }
 
 /** mu, logvar, std = exp(logvar/2), z = mu + std·eps for rows r0..r1; adds their KL to `kl`. */
-void Trainer::heads(int r0, int r1, const float* h, int ldh, const float* eps, double& kl) {
+VAE_KERNEL void Trainer::heads(int r0, int r1, const float* h, int ldh, const float* eps, double& kl) {
   if (r1 <= r0) return;
   const int L = opt_.latentDim;
   forwardDense(mu_, h, ldh, r0, r1, 0, L, false, mu_a_.data);
@@ -467,7 +469,7 @@ void Trainer::heads(int r0, int r1, const float* h, int ldh, const float* eps, d
 }
 
 /** dL/dmu and dL/dlogvar for rows r0..r1: the path through z (from dz) plus β times the KL's own. */
-void Trainer::headGrads(int r0, int r1, const float* eps) {
+VAE_KERNEL void Trainer::headGrads(int r0, int r1, const float* eps) {
   const int L = opt_.latentDim;
   const float beta = static_cast<float>(opt_.klBeta);
   const size_t begin = static_cast<size_t>(r0) * L, end = static_cast<size_t>(r1) * L;
@@ -487,7 +489,7 @@ void Trainer::headGrads(int r0, int r1, const float* eps) {
  * Reconstruction term over rows r0..r1 and pixels c0..c1 of the logits; writes dL/dlogits into g
  * (may alias logits) when g is not null. Returns the Bernoulli NLL, or Σ(mean − x)² for Gaussian.
  */
-double Trainer::reconRows(const float* x, const float* logits, float* g, int r0, int r1, int c0, int c1) {
+VAE_KERNEL double Trainer::reconRows(const float* x, const float* logits, float* g, int r0, int r1, int c0, int c1) {
   const int D = opt_.inputDim;
   double total = 0;
   if (opt_.reconstruction == Reconstruction::Bernoulli) {
@@ -547,7 +549,7 @@ double Trainer::reconRows(const float* x, const float* logits, float* g, int r0,
  * double (that halves the vector width): every term is ≥ 0 and each lane adds ~50 of them for
  * 784 pixels, so the sum is good to ~1e-6 relative.
  */
-double Trainer::reconLossRow(const float* __restrict pre, const float* __restrict bias, const float* __restrict x) const {
+VAE_KERNEL double Trainer::reconLossRow(const float* __restrict pre, const float* __restrict bias, const float* __restrict x) const {
   const int D = opt_.inputDim;
   float sum = 0;
   if (opt_.reconstruction == Reconstruction::Bernoulli) {
@@ -612,7 +614,7 @@ void importanceEntry(void* ctx, int t, int T) {
 // Rows r0..r1 of the batch: gathered and normalized into job.x first (stepRows), then indexed as
 // sparse rows (the indices and values of their nonzero entries, in order), one row at a time while
 // it is in L1.
-void Trainer::prepareRows(const Job& job, int r0, int r1) {
+VAE_KERNEL void Trainer::prepareRows(const Job& job, int r0, int r1) {
   const size_t D = static_cast<size_t>(opt_.inputDim);
   for (int r = r0; r < r1; r++) {
     float* __restrict xr = const_cast<float*>(job.x) + static_cast<size_t>(r) * D;
@@ -634,7 +636,7 @@ void Trainer::prepareRows(const Job& job, int r0, int r1) {
   }
 }
 
-bool Trainer::sparseInput(int r0, int r1) const {
+VAE_KERNEL bool Trainer::sparseInput(int r0, int r1) const {
   if (!opt_.sparseInput || encoder_.empty() || r1 <= r0) return false;
   int64_t nonzeros = 0;
   for (int r = r0; r < r1; r++) nonzeros += nzCount_[r];
@@ -665,7 +667,7 @@ void Trainer::indexColumns(int n, int r0, int r1, int k0, int k1, int32_t* count
 // threads meet only once per layer. Backward cuts each layer's input width k: a thread owns rows
 // k0..k1 of W, computes those rows of dW and columns k0..k1 of dx (which read only its own rows of W),
 // then updates its rows of W — no other thread reads them any more in this step.
-void Trainer::runSplit(Job& job, int t, int T) {
+VAE_KERNEL void Trainer::runSplit(Job& job, int t, int T) {
   Barrier& bar = pool_.barrier();
   Partial& part = job.partials[t];
   part = Partial{};
@@ -791,7 +793,7 @@ void Trainer::runSplit(Job& job, int t, int T) {
 
 // Each thread runs the whole step on its slice of the batch into its own gradient buffer; after one
 // barrier, thread t sums the buffers over its share of the parameters inside the Adam update.
-void Trainer::runData(Job& job, int t, int T) {
+VAE_KERNEL void Trainer::runData(Job& job, int t, int T) {
   Partial& part = job.partials[t];
   part = Partial{};
   const bool train = job.mode != Mode::Evaluate;
@@ -960,7 +962,7 @@ Evaluation Trainer::evaluate(const float* x, int n, const float* eps) {
 // to decode, each the next one free: a thread the VM deschedules holds up only the block it is
 // on. Blocks are fixed by n and k, and no sum crosses them, so results do not depend on which
 // thread (or how many) computed them. Scratch is per thread; the weights are only read.
-void Trainer::runImportance(ImportanceJob& job, int t, int) {
+VAE_KERNEL void Trainer::runImportance(ImportanceJob& job, int t, int) {
   const int B = kImportanceRows, L = opt_.latentDim, D = opt_.inputDim;
   const size_t area = static_cast<size_t>(B) * maxWidth_;
   float* act[2] = {iwScratch_[t].data, iwScratch_[t].data + area};
