@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +25,8 @@ async function run(file: string, args: string[], options: { cwd?: string; env?: 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
 const PACKAGES = ['data', 'model', 'loss', 'train', 'viz', 'export'] as const;
+/** Packed too: the native engine and its prebuilt addon for this platform (built by `pnpm build`). */
+const NATIVE_PACKAGES = ['native', 'native-linux-x64-gnu'] as const;
 const versionOf = (file: string, dep: string) => {
   const pkg = JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as Record<string, Record<string, string>>;
   return pkg.dependencies?.[dep] ?? pkg.devDependencies?.[dep] ?? pkg.peerDependencies?.[dep];
@@ -37,11 +39,11 @@ const tarballs: Record<string, string> = {};
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'vae-consumer-'));
   const packed = join(work, 'tarballs');
-  for (const name of PACKAGES) {
+  for (const name of [...PACKAGES, ...NATIVE_PACKAGES]) {
     await run('pnpm', ['pack', '--pack-destination', packed], { cwd: join(ROOT, 'packages', name) });
   }
   for (const file of readdirSync(packed)) {
-    const name = /^vae-([a-z]+)-\d/.exec(file)?.[1];
+    const name = /^vae-(.+)-\d+\.\d+\.\d+\.tgz$/.exec(file)?.[1];
     if (name) tarballs[`@vae/${name}`] = join(packed, file);
   }
   project = join(work, 'app');
@@ -54,7 +56,8 @@ beforeAll(async () => {
       name: 'vae-consumer',
       private: true,
       type: 'module',
-      dependencies: { ...fileDeps, '@tensorflow/tfjs-core': tfjs, '@tensorflow/tfjs-backend-cpu': tfjs, vite: versionOf('apps/web/package.json', 'vite') },
+      // The platform package is not named: @vae/native brings it as an optional dependency, as from npm.
+      dependencies: { ...Object.fromEntries(Object.entries(fileDeps).filter(([name]) => name !== '@vae/native-linux-x64-gnu')), '@tensorflow/tfjs-core': tfjs, '@tensorflow/tfjs-backend-cpu': tfjs, vite: versionOf('apps/web/package.json', 'vite') },
       // The tarballs depend on each other by version (e.g. @vae/train → @vae/data ^0.1.0): point those at the tarballs too.
       pnpm: { overrides: fileDeps },
     }),
@@ -95,6 +98,15 @@ describe('the @vae/* packages from their tarballs', () => {
     expect(result.last).toBeLessThan(result.first);
     expect(result.bound.every(Number.isFinite)).toBe(true);
     expect(readFileSync(join(out, 'samples.png')).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('native: the prebuilt addon from its tarball loads and trains with no compiler in reach (OpenBLAS is linked into it)', async () => {
+    // No C/C++ compiler and no build tools on the PATH: only node itself.
+    const env = { PATH: dirname(process.execPath), CC: 'false', CXX: 'false', HOME: work };
+    const { stdout } = await run(process.execPath, ['native-train.mjs'], { cwd: project, env });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { build: string; first: number; last: number };
+    expect(result.build).toBe('prebuilt');
+    expect(result.last).toBeLessThan(result.first);
   });
 
   it('Vite builds a browser page that imports the packages, with no Node built-ins pulled in', async () => {
