@@ -1,14 +1,7 @@
-import { defineConfig } from 'tsup';
+import { libraryConfig } from '../../tsup.library.js';
 
-export default defineConfig({
+export default libraryConfig({
   entry: ['src/index.ts', 'src/engine.ts'],
-  // engine.ts re-exports index.ts: one shared chunk keeps a single addon loader in CJS too.
-  splitting: true,
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
   // `import.meta.url` (used to find the addon) gets a __filename-based shim in the CJS build.
   shims: true,
 });

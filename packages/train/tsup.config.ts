@@ -1,14 +1,7 @@
-import { defineConfig } from 'tsup';
+import { libraryConfig } from '../../tsup.library.js';
 
-export default defineConfig({
+export default libraryConfig({
   entry: { index: 'src/index.ts', node: 'src/node.ts', 'testing/index': 'src/testing/index.ts' },
+  // The conformance suite (./testing) runs in the user's own vitest.
   external: ['vitest'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-  // node.ts re-exports index.ts: with splitting both entries share one chunk in CJS too, so a class
-  // from '@vae/x' and from '@vae/x/node' is the same class (instanceof works).
-  splitting: true,
 });

@@ -1,0 +1,19 @@
+import { defineConfig, type Options } from 'tsup';
+
+/**
+ * The build every @vae/* library shares: ESM and CommonJS with type declarations and source maps.
+ * `splitting` keeps one shared chunk when an entry re-exports another (e.g. `node.ts` re-exports
+ * `index.ts`), so a class from '@vae/x' and from '@vae/x/node' is the same class in CJS too
+ * (instanceof works). Packages add their entries and what is theirs alone.
+ */
+export function libraryConfig(options: Options & Required<Pick<Options, 'entry'>>) {
+  return defineConfig({
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'es2022',
+    splitting: true,
+    ...options,
+  });
+}
