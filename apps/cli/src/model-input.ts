@@ -8,22 +8,20 @@ import { loadVae, parseModelJson, type Vae, type VaeConfig } from '@vae/model/no
 import { DEFAULT_TRAIN_SETTINGS } from '@vae/train';
 import { ENGINE_CHOICES, selectEngine, type EngineChoice } from './engines/node-engines.js';
 import { integer, positiveInt } from './flag-parsers.js';
-import { UsageError } from './train-options.js';
+import { dataDirOption, dataSourceOption, UsageError } from './train-options.js';
 
 /** A problem with something the user named (a model, a directory): one line, exit code 1. */
 export class InputError extends Error {
   override name = 'InputError';
 }
 
-const DATA_SOURCES = ['auto', 'dir', 'download', 'embedded'] as const;
-
 /** The flags every command that works on a saved model shares: the model, the data, the engine, where to write. */
 export function modelCommand(name: string, description: string): Command {
   return new Command(name)
     .description(description)
     .addOption(new Option('--model <path>', 'a run directory written by `vae train` (or its model/ folder, or a model saved by the web page)').makeOptionMandatory())
-    .addOption(new Option('--data <source>', 'where MNIST comes from (auto: --data-dir, cache, download, embedded subset)').choices(DATA_SOURCES).default('auto'))
-    .addOption(new Option('--data-dir <dir>', 'directory with the four MNIST files (gzipped or not)'))
+    .addOption(dataSourceOption())
+    .addOption(dataDirOption())
     .addOption(new Option('--normalize <mode>', "pixel scaling (default: the model's own, from its model.json)").choices(NORMALIZATIONS))
     .addOption(new Option('--test-size <n>', 'use only the first n test images').argParser(positiveInt))
     .addOption(new Option('--seed <n>', 'seed of every random draw').default(0).argParser(integer))

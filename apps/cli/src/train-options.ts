@@ -38,6 +38,10 @@ export class UsageError extends Error {
 
 const DATA_SOURCES = ['auto', 'dir', 'download', 'embedded'] as const;
 
+/** `--data` and `--data-dir`, shared by `train` and the commands that read the test set. */
+export const dataSourceOption = () => new Option('--data <source>', 'where MNIST comes from (auto: --data-dir, cache, download, embedded subset)').choices(DATA_SOURCES).default('auto');
+export const dataDirOption = () => new Option('--data-dir <dir>', 'directory with the four MNIST files (gzipped or not)');
+
 /** The flags of `vae train`, with their defaults (the reference model and settings). */
 export function trainCommand(): Command {
   return new Command('train')
@@ -47,8 +51,8 @@ export function trainCommand(): Command {
     .addOption(new Option('--lr <rate>', 'Adam learning rate').default(1e-3).argParser(positiveNumber))
     .addOption(new Option('--latent-dim <n>', 'size of the latent code z').default(20).argParser(positiveInt))
     .addOption(new Option('--seed <n>', 'seed for weights, shuffling and noise').default(0).argParser(integer))
-    .addOption(new Option('--data <source>', 'where MNIST comes from (auto: --data-dir, cache, download, embedded subset)').choices(DATA_SOURCES).default('auto'))
-    .addOption(new Option('--data-dir <dir>', 'directory with the four MNIST files (gzipped or not)'))
+    .addOption(dataSourceOption())
+    .addOption(dataDirOption())
     .addOption(new Option('--normalize <mode>', 'pixel scaling: unit [0,1], symmetric [-1,1], binary, dynamic-binary').choices(NORMALIZATIONS).default('unit'))
     .addOption(new Option('--reconstruction <term>', 'reconstruction term: bernoulli (BCE) or gaussian (MSE)').choices(RECONSTRUCTIONS).default('bernoulli'))
     .addOption(new Option('--beta <weight>', 'weight of the KL term (beta-VAE)').default(1).argParser(nonNegativeNumber))
