@@ -20,7 +20,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { gunzipSync } from 'node:zlib';
-import { NativeVaeTrainer, isNativeAvailable, nativeInfo, nativeLoadError, nativeWeightShapes } from '../dist/index.js';
+import { NativeVaeTrainer, isNativeAvailable, nativeInfo, nativeLoadError } from '../dist/index.js';
+import { REFERENCE_CONFIG, initialWeights, seededRandom } from './reference-setup.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -53,19 +54,9 @@ if (!isNativeAvailable()) {
   process.exit(1);
 }
 
-const config = { inputDim: 784, encoderHidden: [512, 256], latentDim: 20, decoderHidden: [256, 512] };
-let seed = 12345;
-const uniform = () => {
-  seed = (seed * 16807) % 2147483647;
-  return seed / 2147483647;
-};
-const normal = () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
-// PyTorch's nn.Linear init: uniform in ±1/√fan_in.
-const initial = nativeWeightShapes(config).map((shape, i, all) => {
-  const fanIn = shape.length === 2 ? shape[0] : all[i - 1][0];
-  const bound = 1 / Math.sqrt(fanIn);
-  return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (2 * uniform() - 1) * bound);
-});
+const config = REFERENCE_CONFIG;
+const { uniform, normal } = seededRandom();
+const initial = initialWeights(config, uniform);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

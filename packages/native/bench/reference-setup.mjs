@@ -1,0 +1,23 @@
+// What the benches share: the reference model, a seeded generator, and its PyTorch-style initial weights.
+import { nativeWeightShapes } from '../dist/index.js';
+
+export const REFERENCE_CONFIG = { inputDim: 784, encoderHidden: [512, 256], latentDim: 20, decoderHidden: [256, 512] };
+
+/** A Park–Miller generator (repeatable across runs and builds) with a Box–Muller normal. */
+export function seededRandom(seed = 12345) {
+  const uniform = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
+  const normal = () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
+  return { uniform, normal };
+}
+
+/** PyTorch's nn.Linear init: uniform in ±1/√fan_in, per tensor in `nativeWeightShapes` order. */
+export function initialWeights(config, uniform) {
+  return nativeWeightShapes(config).map((shape, i, all) => {
+    const fanIn = shape.length === 2 ? shape[0] : all[i - 1][0];
+    const bound = 1 / Math.sqrt(fanIn);
+    return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (2 * uniform() - 1) * bound);
+  });
+}
