@@ -40,11 +40,11 @@ async function encodeMeans(vae: Vae, x: Float32Array, count: number): Promise<Fl
   return out;
 }
 
-/** Test images `indices`, normalized as the model was trained (a `dynamic-binary` draw seeded by `seed`). */
+/** Test images `indices`, normalized as the model was trained (a `dynamic-binary` draw seeded by `seed`), in a buffer of their own. */
 function testRows(test: MnistSplit, indices: readonly number[], model: LoadedModel, seed: number): Float32Array {
   const pixels = test.rows * test.cols;
   const order = Uint32Array.from(indices);
-  return gatherBatchInto(test, order, 0, order.length, model.normalization, new Float32Array(order.length * pixels), createRng(seed)).slice();
+  return gatherBatchInto(test, order, 0, order.length, model.normalization, new Float32Array(order.length * pixels), createRng(seed));
 }
 
 /** Model inputs mapped to [0, 1] for display (e.g. `symmetric` pixels in [−1, 1]). */
