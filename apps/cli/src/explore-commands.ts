@@ -16,7 +16,7 @@ const ROWS_PER_CALL = 1000;
 
 /** Decodes `count` latent rows `[count, latentDim]` to pixel means in [0, 1]. */
 async function decodeRows(vae: Vae, z: Float32Array, count: number): Promise<Float32Array> {
-  const { latentDim, inputDim } = vae.config;
+  const { latentDim, inputDim } = vae;
   const out = new Float32Array(count * inputDim);
   for (let start = 0; start < count; start += ROWS_PER_CALL) {
     const n = Math.min(ROWS_PER_CALL, count - start);
@@ -29,7 +29,7 @@ async function decodeRows(vae: Vae, z: Float32Array, count: number): Promise<Flo
 
 /** The encoder's means `[count, latentDim]` of rows `x` `[count, inputDim]`. */
 async function encodeMeans(vae: Vae, x: Float32Array, count: number): Promise<Float32Array> {
-  const { latentDim, inputDim } = vae.config;
+  const { latentDim, inputDim } = vae;
   const out = new Float32Array(count * latentDim);
   for (let start = 0; start < count; start += ROWS_PER_CALL) {
     const n = Math.min(ROWS_PER_CALL, count - start);
@@ -74,11 +74,11 @@ async function withModel(
 
 type LoadedModel = OpenedModel & { vae: Vae };
 
-const side = (vae: Vae) => Math.round(Math.sqrt(vae.config.inputDim));
+const side = (vae: Vae) => Math.round(Math.sqrt(vae.inputDim));
 
 function checkSquareImages(vae: Vae): void {
   const s = side(vae);
-  if (s * s !== vae.config.inputDim) throw new InputError(`the model's images have ${vae.config.inputDim} pixels, not a square: cannot draw them`);
+  if (s * s !== vae.inputDim) throw new InputError(`the model's images have ${vae.inputDim} pixels, not a square: cannot draw them`);
 }
 
 // ---- sample -------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ export async function runSample(command: Command, io: CommandIo): Promise<void> 
   await withModel(command, io, async (model, flags) => {
     checkSquareImages(model.vae);
     const count = grid * grid;
-    const z = tf.tidy(() => tf.mul(sampleGridLatents(flags.seed, model.vae.config.latentDim, count), temperature));
+    const z = tf.tidy(() => tf.mul(sampleGridLatents(flags.seed, model.vae.latentDim, count), temperature));
     const latents = (await z.data()) as Float32Array;
     z.dispose();
     const pixels = await decodeRows(model.vae, latents, count);
@@ -117,13 +117,13 @@ export async function runReconstruct(command: Command, io: CommandIo): Promise<v
   const { count, start, columns } = command.opts<{ count: number; start: number; columns: number }>();
   await withModel(command, io, async (model, flags) => {
     checkSquareImages(model.vae);
-    const test = await loadTestSet(flags, model.config, io.log);
+    const test = await loadTestSet(flags, model.description, io.log);
     if (start + count > test.count) throw new UsageError(`--start ${start} --count ${count}: the test set has ${test.count} images (indices 0–${test.count - 1})`);
     const x = testRows(test, Array.from({ length: count }, (_, i) => start + i), model, flags.seed);
     const reconstructions = await decodeRows(model.vae, await encodeMeans(model.vae, x, count), count);
     const originals = inputsForDisplay(x, model);
     // Rows of `columns` originals, each followed by the row of their reconstructions.
-    const pixels = model.vae.config.inputDim;
+    const pixels = model.vae.inputDim;
     const cols = Math.min(columns, count);
     const rows = Math.ceil(count / cols);
     const tiles = new Float32Array(rows * 2 * cols * pixels);
@@ -175,15 +175,15 @@ export async function runInterpolate(command: Command, io: CommandIo): Promise<v
   const options = command.opts<InterpolateFlags>();
   await withModel(command, io, async (model, flags) => {
     checkSquareImages(model.vae);
-    const test = await loadTestSet(flags, model.config, io.log);
+    const test = await loadTestSet(flags, model.description, io.log);
     const a = endpoint(test, options.from, options.fromDigit, 'from');
     const b = endpoint(test, options.to, options.toDigit, 'to');
     const x = testRows(test, [a, b], model, flags.seed);
-    const latentDim = model.vae.config.latentDim;
+    const latentDim = model.vae.latentDim;
     const mu = await encodeMeans(model.vae, x, 2);
     const path = interpolateLatents(mu.subarray(0, latentDim), mu.subarray(latentDim), options.steps, options.mode);
     const decoded = await decodeRows(model.vae, path, options.steps);
-    const pixels = model.vae.config.inputDim;
+    const pixels = model.vae.inputDim;
     const originals = inputsForDisplay(x, model);
     const strip = new Float32Array((options.steps + 2) * pixels);
     strip.set(originals.subarray(0, pixels), 0);
@@ -206,10 +206,10 @@ export function latentCommand(): Command {
 export async function runLatent(command: Command, io: CommandIo): Promise<void> {
   const { n } = command.opts<{ n?: number }>();
   await withModel(command, io, async (model, flags) => {
-    const test = await loadTestSet(flags, model.config, io.log);
+    const test = await loadTestSet(flags, model.description, io.log);
     const count = Math.min(n ?? test.count, test.count);
     const x = testRows(test, Array.from({ length: count }, (_, i) => i), model, flags.seed);
-    const latentDim = model.vae.config.latentDim;
+    const latentDim = model.vae.latentDim;
     const mu = await encodeMeans(model.vae, x, count);
     let points: Float32Array;
     let axes: { xLabel: string; yLabel: string; title: string };
@@ -246,7 +246,7 @@ export async function runManifold(command: Command, io: CommandIo): Promise<void
   const { grid, dims } = command.opts<{ grid: number; dims: string }>();
   const parsed = dims.split(',').map((d) => Number(d.trim()));
   const checkDims = (model: OpenedModel) => {
-    const { latentDim } = model.config;
+    const { latentDim } = model.description;
     if (latentDim < 2) throw new InputError('the model has a 1-D latent space: a manifold grid needs two dimensions');
     if (parsed.length !== 2 || !parsed.every((d) => Number.isInteger(d) && d >= 0 && d < latentDim) || parsed[0] === parsed[1]) {
       throw new UsageError(`--dims ${dims}: expected two different latent dimensions in 0–${latentDim - 1}, e.g. --dims 0,1`);
@@ -254,7 +254,7 @@ export async function runManifold(command: Command, io: CommandIo): Promise<void
   };
   await withModel(command, io, async (model) => {
     checkSquareImages(model.vae);
-    const latentDim = model.vae.config.latentDim;
+    const latentDim = model.vae.latentDim;
     const z = manifoldGridLatents(grid, latentDim, { dims: [parsed[0]!, parsed[1]!] });
     const pixels = await decodeRows(model.vae, z, grid * grid);
     const s = side(model.vae);

@@ -65,7 +65,7 @@ export async function runExport(command: Command, io: CommandIo): Promise<void> 
       throw error;
     }
     const known = Object.entries(settings).map(([key, value]) => `${key} ${value}`);
-    io.log(`exporting the encoder and decoder (latent size ${vae.config.latentDim}${known.length > 0 ? `, ${known.join(', ')}` : '; no training settings recorded in model.json'}) as ${flags.format}`);
+    io.log(`exporting the encoder and decoder (latent size ${vae.latentDim}${known.length > 0 ? `, ${known.join(', ')}` : '; no training settings recorded in model.json'}) as ${flags.format}`);
     for (const file of files) await writeOutput(join(outDir, ...file.path.split('/')), file.data, io);
   } finally {
     vae.dispose();

@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { isNormalization, NORMALIZATIONS, normalizationRange, type Normalization } from '@vae/data';
 import { loadMnist, takeFirst, type MnistData, type MnistSource } from '@vae/data/node';
 import { checkReconstructionRange, LossConfigError, RECONSTRUCTIONS, type Reconstruction, type ReconstructionOptions } from '@vae/loss';
-import { loadVae, parseModelJson, type Vae, type VaeConfig } from '@vae/model/node';
+import { loadVae, parseModelJson, type ModelDescription, type Vae } from '@vae/model/node';
 import { DEFAULT_TRAIN_SETTINGS } from '@vae/train';
 import { ENGINE_CHOICES, selectEngine, type EngineChoice } from './engines/node-engines.js';
 import { integer, positiveInt } from './flag-parsers.js';
@@ -44,7 +44,8 @@ export interface ModelFlags {
 
 /** A saved model with what it was trained with. */
 export interface OpenedModel {
-  config: VaeConfig;
+  /** What the saved model is (from model.json; a model saved before descriptions reads as its MLP). */
+  description: ModelDescription;
   /** The folder holding model.json and weights.bin. */
   modelDir: string;
   /** The run directory around it, when there is one (it has config.json). */
@@ -81,12 +82,12 @@ export async function openModel(flags: ModelFlags, baseDir = process.env.INIT_CW
   } else {
     throw new InputError(`--model ${flags.model}: no model.json there or in ${join(flags.model, 'model')}; name a run directory written by \`vae train\` or a model/ folder`);
   }
-  let config: VaeConfig;
+  let description: ModelDescription;
   let metadata: { settings?: { normalization?: unknown; reconstruction?: unknown } } | undefined;
   const jsonPath = join(modelDir, 'model.json');
   try {
     const doc = parseModelJson(JSON.parse(await readFile(jsonPath, 'utf8')), jsonPath);
-    config = doc.config;
+    description = doc.description;
     metadata = doc.metadata;
   } catch (error) {
     throw new InputError(`--model ${flags.model}: ${(error as Error).message}`);
@@ -102,18 +103,20 @@ export async function openModel(flags: ModelFlags, baseDir = process.env.INIT_CW
   }
   const runDir = basename(modelDir) === 'model' && (await exists(join(dirname(modelDir), 'config.json'))) ? dirname(modelDir) : null;
   const outDir = flags.out !== undefined ? abs(flags.out) : join(runDir ?? dirname(modelDir), 'explore');
-  return { config, modelDir, runDir, normalization, reconstruction, lossOptions: { reconstruction, gaussian: { range: normalizationRange(normalization) } }, outDir };
+  return { description, modelDir, runDir, normalization, reconstruction, lossOptions: { reconstruction, gaussian: { range: normalizationRange(normalization) } }, outDir };
 }
 
 /** The test split the flags name, checked against the model's input size. */
-export async function loadTestSet(flags: ModelFlags, config: VaeConfig, log: (line: string) => void, baseDir = process.env.INIT_CWD ?? process.cwd()): Promise<MnistData['test']> {
+export async function loadTestSet(flags: ModelFlags, description: ModelDescription, log: (line: string) => void, baseDir = process.env.INIT_CWD ?? process.cwd()): Promise<MnistData['test']> {
   if (flags.data === 'dir' && flags.dataDir === undefined) throw new UsageError('--data dir needs --data-dir <dir>: the directory holding the four MNIST files');
   const dataDir = flags.dataDir === undefined ? undefined : isAbsolute(flags.dataDir) ? flags.dataDir : resolve(baseDir, flags.dataDir);
   const loaded = await loadMnist({ source: flags.data, dataDir, log });
   const test = takeFirst(loaded.test, flags.testSize ?? Infinity);
-  const pixels = test.rows * test.cols;
-  if (pixels !== config.inputDim) {
-    throw new InputError(`the model takes ${config.inputDim} pixels per image, the data has ${test.rows}×${test.cols} = ${pixels}`);
+  const { height, width, channels } = description.input;
+  const inputDim = height * width * channels;
+  const pixels = test.rows * test.cols * ((test as { channels?: number }).channels ?? 1);
+  if (pixels !== inputDim) {
+    throw new InputError(`the model takes ${inputDim} values per image (${height}×${width}×${channels}), the data has ${test.rows}×${test.cols} = ${pixels}`);
   }
   return test;
 }
@@ -123,7 +126,7 @@ export async function loadTestSet(flags: ModelFlags, config: VaeConfig, log: (li
  * tfjs backend it brings computes everything but what the engine does natively.
  */
 export async function activateFor(flags: ModelFlags, model: OpenedModel, log: (line: string) => void) {
-  const request = { model: model.config, settings: { ...DEFAULT_TRAIN_SETTINGS, normalization: model.normalization, reconstruction: model.reconstruction } };
+  const request = { model: model.description, settings: { ...DEFAULT_TRAIN_SETTINGS, normalization: model.normalization, reconstruction: model.reconstruction } };
   const selected = await selectEngine(flags.backend, request);
   log(`backend: ${selected.description}`);
   return selected.engine;

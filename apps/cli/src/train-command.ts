@@ -2,7 +2,8 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, takeFirst, type MnistData } from '@vae/data/node';
-import { resolveVaeConfig, Vae } from '@vae/model';
+import { Vae } from '@vae/model';
+import { describeArchitecture } from './model-architecture.js';
 import { SAMPLE_GRID_COUNT, sampleGridLatents, train, type CheckpointStore, type EpochMetrics, type TrainOptions } from '@vae/train';
 import { CHECKPOINT_FILE, fileCheckpointStore } from '@vae/train/node';
 import { selectEngine } from './engines/node-engines.js';
@@ -60,13 +61,13 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
       io.log(`data: using the first ${formatCount(data.train.count)} train / ${formatCount(data.test.count)} test images`);
     }
     // The engine is chosen before anything is written: one that cannot run leaves no run directory behind.
-    const side = data.train.rows;
-    const modelConfig = resolveVaeConfig({ inputDim: side * data.train.cols, latentDim: config.latentDim });
-    const { engine, description } = await selectEngine(config.backend, { model: modelConfig, settings: config });
+    const image = { height: data.train.rows, width: data.train.cols, channels: (data.train as { channels?: number }).channels ?? 1 };
+    const modelDescription = describeArchitecture(config.architecture ?? 'mlp', image, config.latentDim);
+    const { engine, description } = await selectEngine(config.backend, { model: modelDescription, settings: config });
     io.log(`backend: ${description}`);
 
     let history: MetricsLine[] = [];
-    const model = new Vae(modelConfig, { seed: config.seed });
+    const model = new Vae(modelDescription, { seed: config.seed });
     try {
       const record = {
         argv: process.argv.slice(2),
@@ -81,7 +82,7 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
         await run.recordResume({ resumedAt: new Date().toISOString(), fromEpoch: resume.state.epoch, ...record }, config);
       } else {
         lock = await run.startNew(options.overwrite ?? false, io.log);
-        await run.writeConfig({ tool: 'vae-ts cli train', createdAt: new Date().toISOString(), ...record, model: model.config, settings: config });
+        await run.writeConfig({ tool: 'vae-ts cli train', createdAt: new Date().toISOString(), ...record, model: model.description, settings: config });
       }
       io.log(`run directory: ${run.path}${resume ? ' (resuming)' : ''}`);
       return await trainInto(run, model, data, config, resume?.bytes, history, store, engine.stepEngine, io);

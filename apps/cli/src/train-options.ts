@@ -15,6 +15,8 @@ export interface TrainRunConfig {
   batchSize: number;
   learningRate: number;
   latentDim: number;
+  /** The network: the reference MLP, or the convolutional VAE (`convDescription`). */
+  architecture: ModelArchitecture;
   seed: number;
   normalization: Normalization;
   reconstruction: Reconstruction;
@@ -30,6 +32,9 @@ export interface TrainRunConfig {
   /** Absolute path of the run directory. */
   out: string;
 }
+
+export const MODEL_ARCHITECTURES = ['mlp', 'conv'] as const;
+export type ModelArchitecture = (typeof MODEL_ARCHITECTURES)[number];
 
 /** A flag problem found after parsing (exit code 2, like commander's own errors). */
 export class UsageError extends Error {
@@ -49,7 +54,8 @@ export function trainCommand(): Command {
     .addOption(new Option('--epochs <n>', 'passes over the training set').default(50).argParser(positiveInt))
     .addOption(new Option('--batch-size <n>', 'images per optimizer step').default(64).argParser(positiveInt))
     .addOption(new Option('--lr <rate>', 'Adam learning rate').default(1e-3).argParser(positiveNumber))
-    .addOption(new Option('--latent-dim <n>', 'size of the latent code z').default(20).argParser(positiveInt))
+    .addOption(new Option('--latent-dim <n>', 'size of the latent code z (2: a latent space you can plot)').default(20).argParser(positiveInt))
+    .addOption(new Option('--model <kind>', 'the network: mlp (the reference 784-512-256 MLP) or conv (two stride-2 convolutions, as in Keras\' VAE example)').choices(MODEL_ARCHITECTURES).default('mlp'))
     .addOption(new Option('--seed <n>', 'seed for weights, shuffling and noise').default(0).argParser(integer))
     .addOption(dataSourceOption())
     .addOption(dataDirOption())
@@ -70,6 +76,7 @@ interface RawTrainFlags {
   batchSize: number;
   lr: number;
   latentDim: number;
+  model: ModelArchitecture;
   seed: number;
   data: MnistSource;
   dataDir?: string;
@@ -91,6 +98,7 @@ const FLAG_OF: Record<keyof TrainRunConfig, string> = {
   batchSize: '--batch-size',
   learningRate: '--lr',
   latentDim: '--latent-dim',
+  architecture: '--model',
   seed: '--seed',
   normalization: '--normalize',
   reconstruction: '--reconstruction',
@@ -119,7 +127,7 @@ export async function resolveTrainConfig(
   const flags = command.opts<RawTrainFlags>();
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const given = (field: keyof TrainRunConfig) => {
-    const key = { learningRate: 'lr', normalization: 'normalize' }[field as string] ?? field;
+    const key = { learningRate: 'lr', normalization: 'normalize', architecture: 'model' }[field as string] ?? field;
     return command.getOptionValueSource(key) === 'cli';
   };
   let config: TrainRunConfig = {
@@ -127,6 +135,7 @@ export async function resolveTrainConfig(
     batchSize: flags.batchSize,
     learningRate: flags.lr,
     latentDim: flags.latentDim,
+    architecture: flags.model,
     seed: flags.seed,
     normalization: flags.normalize,
     reconstruction: flags.reconstruction,
@@ -171,6 +180,9 @@ export async function resolveTrainConfig(
   return { config, resumeFrom, overwrite: flags.overwrite === true };
 }
 
+/** Settings added after runs were first written, with the value those runs had. */
+const ADDED_LATER: Partial<TrainRunConfig> = { architecture: 'mlp' };
+
 async function readRunConfig(runDir: string): Promise<TrainRunConfig> {
   const file = join(runDir, 'config.json');
   let text: string;
@@ -188,8 +200,9 @@ async function readRunConfig(runDir: string): Promise<TrainRunConfig> {
     throw new UsageError(`${file}: invalid JSON (${(error as Error).message})`);
   }
   if (typeof settings !== 'object' || settings === null) throw new UsageError(`${file}: no "settings" object; expected a config.json written by \`vae train\``);
+  const withDefaults = { ...ADDED_LATER, ...settings };
   for (const field of Object.keys(FLAG_OF)) {
-    if (!(field in settings)) throw new UsageError(`${file}: settings.${field} is missing; expected a config.json written by \`vae train\``);
+    if (!(field in withDefaults)) throw new UsageError(`${file}: settings.${field} is missing; expected a config.json written by \`vae train\``);
   }
-  return settings as TrainRunConfig;
+  return withDefaults as TrainRunConfig;
 }

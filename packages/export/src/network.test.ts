@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { layerSpecs, resolveVaeConfig, Vae } from '@vae/model';
+import { convDescription, layerSpecs, resolveVaeConfig, Vae } from '@vae/model';
 import { describe, expect, it } from 'vitest';
 import { ExportError } from './export-error.js';
 import { EXPORT_FORMATS } from './export-format.js';
@@ -91,6 +91,22 @@ describe('refusals: what the exporter cannot express is never written', () => {
     };
     try {
       for (const format of EXPORT_FORMATS) await expect(exportVae(vae, dir, format)).rejects.toThrow('layer "decoder.1": no weight "decoder.1.bias"');
+      expect(await readdir(dir)).toEqual([]);
+    } finally {
+      vae.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a conv model is refused with the reason, before any file is written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vae-export-conv-'));
+    const vae = new Vae(convDescription({ input: { height: 8, width: 8, channels: 1 }, latentDim: 2, filters: [2, 3], dense: 4 }));
+    try {
+      for (const format of EXPORT_FORMATS) {
+        const error = await exportVae(vae, dir, format).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ExportError);
+        expect((error as Error).message).toBe('the exporters write MLP models (dense layers) only: layer "encoder.conv0" is conv2d');
+      }
       expect(await readdir(dir)).toEqual([]);
     } finally {
       vae.dispose();

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { layerSpecs, type LayerSpec, type Vae, type VaeConfig } from '@vae/model';
+import { layerSpecs, mlpConfigOf, type LayerSpec, type Vae, type VaeConfig } from '@vae/model';
 import { ExportError } from './export-error.js';
 
 /** y = activation(x · kernel + bias); `kernel` is [inputDim, outputDim] row-major, as @vae/model stores it. */
@@ -58,13 +58,16 @@ const KNOWN_SPEC_FIELDS: readonly string[] = ['name', 'inputDim', 'outputDim', '
 
 /** Reads a model's layer specs (from `layerSpecs`, the one description of the network) and a copy of its weights. */
 export async function vaeSource(vae: Vae): Promise<NetworkSource> {
+  // The formats are written from dense layers; a model with others (a conv VAE) is refused before anything is read.
+  const config = mlpConfigOf(vae.description);
+  if (typeof config === 'string') throw new ExportError(`the exporters write MLP models (dense layers) only: ${config}`);
   const tensors: tf.NamedTensorMap = vae.getWeights();
   try {
     const weights: NetworkSource['weights'] = {};
     for (const [name, tensor] of Object.entries(tensors)) {
       weights[name] = { shape: tensor.shape, values: (await tensor.data()) as Float32Array };
     }
-    return { config: vae.config, specs: layerSpecs(vae.config), weights };
+    return { config, specs: layerSpecs(config), weights };
   } finally {
     for (const tensor of Object.values(tensors)) tensor.dispose();
   }

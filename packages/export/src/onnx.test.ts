@@ -34,7 +34,7 @@ describe.each(CONFIGS)('ONNX export of $label', ({ config }) => {
       const written = await exportVae(vae, dir, 'onnx', { settings: { normalization: 'unit', reconstruction: 'bernoulli' } });
       expect(written).toEqual([join(dir, 'encoder.onnx'), join(dir, 'decoder.onnx')]);
       expect((await readdir(dir)).sort()).toEqual(['decoder.onnx', 'encoder.onnx']); // no temp file left
-      const { inputDim, latentDim } = vae.config;
+      const { inputDim, latentDim } = vae;
       const z = latents(latentDim, 11);
       const want = await referenceOutputs(vae, images, z);
 

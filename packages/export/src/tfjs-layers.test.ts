@@ -53,7 +53,7 @@ describe.each(CONFIGS)('tfjs-layers export of $label', ({ config }) => {
     try {
       const written = await exportVae(vae, join(work, name), 'tfjs-layers', { settings: { normalization: 'unit', reconstruction: 'bernoulli' } });
       expect(written.map((p) => p.slice(join(work, name).length + 1))).toEqual(['encoder/weights.bin', 'encoder/model.json', 'decoder/weights.bin', 'decoder/model.json']);
-      const { inputDim, latentDim } = vae.config;
+      const { inputDim, latentDim } = vae;
       const z = latents(latentDim, 13);
       const want = await referenceOutputs(vae, images, z);
 

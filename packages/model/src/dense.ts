@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulT } from './matmul.js';
 
-export type Activation = 'relu' | 'linear';
+import type { Activation } from './description.js';
+
+export type { Activation };
 
 /** A dense layer's parameters: kernel [in, out] and bias [out]. */
 export interface DenseParams {

@@ -2,11 +2,12 @@ export { DEFAULT_VAE_CONFIG, layerSpecs, resolveVaeConfig, type LayerSpec, type 
 export { denseBackward, denseForward, type Activation, type DenseGrads, type DenseParams } from './dense.js';
 export { crc32, crc32Hex } from './crc32.js';
 export { ModelFileError } from './errors.js';
-export { linearInit } from './init.js';
+
 export { matMulT } from './matmul.js';
 export { tfSeed } from './seed.js';
 export {
   MODEL_FORMAT,
+  MLP_MODEL_FORMAT,
   MODEL_FORMAT_VERSION,
   WEIGHTS_FILE,
   deserializeVae,
@@ -16,3 +17,33 @@ export {
   type ModelJson,
 } from './serialize.js';
 export { Vae, disposeForwardPass, type ForwardPass, type OutputGradients, type VaeOptions } from './vae.js';
+export {
+  ACTIVATIONS,
+  ModelDescriptionError,
+  canonicalJson,
+  convDescription,
+  convOutputSize,
+  convTransposeOutputSize,
+  guessImageShape,
+  mlpConfigOf,
+  mlpDescription,
+  resolveModel,
+  sameDescription,
+  weightShapes,
+  type Conv2dLayer,
+  type Conv2dTransposeLayer,
+  type ConvVaeOptions,
+  type DenseLayer,
+  type ExampleShape,
+  type ImageShape,
+  type LayerDescription,
+  type LayerType,
+  type ModelDescription,
+  type ReshapeLayer,
+  type ResolvedLayer,
+  type ResolvedModel,
+  type ResolvedStep,
+  type WeightedLayer,
+} from './description.js';
+export { conv2dFilterGrad, conv2dTransposeByConv, layerBackward, layerForward, type LayerGrads, type LayerParams } from './layer-ops.js';
+export { linearInit, uniformInit } from './init.js';

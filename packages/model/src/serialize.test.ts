@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { crc32Hex } from './crc32.js';
 import { ModelFileError } from './errors.js';
 import { loadVae, saveVae } from './node.js';
+import { convDescription, mlpDescription } from './description.js';
 import { deserializeVae, serializeVae, type ModelJson } from './serialize.js';
 import { Vae } from './vae.js';
 
@@ -20,7 +21,7 @@ describe('save / load', () => {
     await saveVae(vae, dir, { epochs: 3 });
     expect((await readdir(dir)).sort()).toEqual(['model.json', 'weights.bin']);
     const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
-    expect(json).toMatchObject({ format: 'vae-ts/mlp-vae', formatVersion: 1, config: small, metadata: { epochs: 3 } });
+    expect(json).toMatchObject({ format: 'vae-ts/vae', formatVersion: 2, description: mlpDescription(small), metadata: { epochs: 3 } });
     const loaded = await loadVae(dir);
     const x = tf.randomUniform([4, 12], 0, 1, 'float32', 1) as tf.Tensor2D;
     expect(Array.from(loaded.reconstruct(x).dataSync())).toEqual(Array.from(vae.reconstruct(x).dataSync()));
@@ -35,9 +36,9 @@ describe('save / load', () => {
     expect(() => deserializeVae({ ...modelJson, formatVersion: 99 }, weights, 'm/model.json')).toThrow(/m\/model\.json: model format version 99/);
     expect(() => deserializeVae({ ...modelJson, format: 'keras' }, weights)).toThrow(/not a vae-ts model/);
     expect(() => deserializeVae(modelJson, weights.subarray(0, 100))).toThrow(/weights\.bin has 100 bytes/);
-    // Manifest says the model is larger than its config: the shape check names the weight.
+    // Manifest says the model is larger than its description: the shape check names the weight.
     const other = await serializeVae(new Vae({ ...small, latentDim: 3 }));
-    expect(() => deserializeVae({ ...other.modelJson, config: small }, other.weights)).toThrow(/weight "mu.kernel" has shape \[9, 3\], expected \[9, 2\]/);
+    expect(() => deserializeVae({ ...other.modelJson, description: mlpDescription(small) }, other.weights)).toThrow(/weight "mu.kernel" has shape \[9, 3\], expected \[9, 2\]/);
     const dir = await mkdtemp(join(tmpdir(), 'vae-model-'));
     await writeFile(join(dir, 'model.json'), '{ nope');
     await expect(loadVae(dir)).rejects.toThrow(/model\.json: invalid JSON/);
@@ -187,6 +188,49 @@ describe('loadVae: files missing, misplaced or unreadable', () => {
   });
 });
 
+/** A model.json as version 1 wrote it (an MLP config, no description), from a version-2 one of `small`. */
+function legacy(json: any): object {
+  delete json.description;
+  return { format: 'vae-ts/mlp-vae', formatVersion: 1, config: small };
+}
+
+describe('models saved before descriptions (format version 1)', () => {
+  const fixture = fileURLToPath(new URL('./fixtures/model-v1/', import.meta.url));
+
+  it('a model.json written by @vae/model 0.1.0 still loads, with the same outputs', async () => {
+    const expected = JSON.parse(await readFile(join(fixture, 'expected.json'), 'utf8'));
+    const vae = await loadVae(fixture);
+    expect(vae.description).toEqual(mlpDescription({ inputDim: 16, encoderHidden: [10], latentDim: 3, decoderHidden: [8] }));
+    expect(vae.imageShape).toEqual({ height: 4, width: 4, channels: 1 });
+    const x = tf.tensor2d(expected.input, [2, 16]);
+    const { mu, logvar } = vae.encode(x);
+    expect(Array.from(mu.dataSync())).toEqual(expected.mu);
+    expect(Array.from(logvar.dataSync())).toEqual(expected.logvar);
+    expect(Array.from(vae.reconstruct(x).dataSync())).toEqual(expected.reconstruction);
+    // Saved again, it is written in the current format and loads to the same model.
+    const again = await serializeVae(vae);
+    expect(again.modelJson).toMatchObject({ format: 'vae-ts/vae', formatVersion: 2 });
+    const reloaded = deserializeVae(JSON.parse(JSON.stringify(again.modelJson)), again.weights);
+    expect(Array.from(reloaded.reconstruct(x).dataSync())).toEqual(expected.reconstruction);
+    tf.dispose([x, mu, logvar]);
+    vae.dispose();
+    reloaded.dispose();
+  });
+
+  it('a conv model round-trips through its description', async () => {
+    const description = convDescription({ input: { height: 8, width: 8, channels: 2 }, latentDim: 2, filters: [3, 4], dense: 5 });
+    const vae = new Vae(description, { seed: 2 });
+    const { modelJson, weights } = await serializeVae(vae);
+    const loaded = deserializeVae(JSON.parse(JSON.stringify(modelJson)), weights);
+    expect(loaded.description).toEqual(description);
+    const x = tf.randomUniform([3, 128], 0, 1, 'float32', 4) as tf.Tensor2D;
+    expect(Array.from(loaded.reconstruct(x).dataSync())).toEqual(Array.from(vae.reconstruct(x).dataSync()));
+    tf.dispose(x);
+    vae.dispose();
+    loaded.dispose();
+  });
+});
+
 describe('model.json fields of the wrong type are ModelFileErrors, not TypeErrors', () => {
   it.each([
     ['weightsManifest: [null]', (j: any) => (j.weightsManifest = [null]), /"weightsManifest" is missing or empty/],
@@ -194,10 +238,13 @@ describe('model.json fields of the wrong type are ModelFileErrors, not TypeError
     ['a weight entry null', (j: any) => (j.weightsManifest[0].weights[1] = null), /a "weightsManifest" entry has no "name": null/],
     ['a weight shape "12x9"', (j: any) => (j.weightsManifest[0].weights[0].shape = '12x9'), /weight "encoder\.0\.kernel" has shape "12x9", not a list of sizes/],
     ['a weight of another dtype', (j: any) => (j.weightsManifest[0].weights[0].dtype = 'int32'), /weight "encoder\.0\.kernel" has dtype "int32": only float32/],
-    ['an unknown weight', (j: any) => (j.weightsManifest[0].weights[0].name = 'extra.kernel'), /weight "extra\.kernel" is not part of the model "config" describes/],
+    ['an unknown weight', (j: any) => (j.weightsManifest[0].weights[0].name = 'extra.kernel'), /weight "extra\.kernel" is not part of the model "description" describes/],
     ['a weight missing', (j: any) => j.weightsManifest[0].weights.pop(), /missing weight "decoder\.1\.bias" \(expected shape \[12\]\)/],
-    ['config: null', (j: any) => (j.config = null), /"config" must be an object, found null/],
-    ['config.latentDim: "2"', (j: any) => (j.config.latentDim = '2'), /"config": VaeConfig\.latentDim: expected a positive integer, got "2"/],
+    ['description: null', (j: any) => (j.description = null), /"description": model description: \(top\): expected an object, got null/],
+    ['description.latentDim: "2"', (j: any) => (j.description.latentDim = '2'), /"description": model description: latentDim: expected a positive integer, got "2"/],
+    ['a layer of an unknown type', (j: any) => (j.description.encoder[0].type = 'lstm'), /"description": model description: encoder\[0\]\.type: unknown layer type "lstm"/],
+    ['version 1, config: null', (j: any) => Object.assign(j, legacy(j), { config: null }), /"config" must be an object, found null/],
+    ['version 1, config.latentDim: "2"', (j: any) => Object.assign(j, legacy(j), { config: { ...small, latentDim: '2' } }), /"config": VaeConfig\.latentDim: expected a positive integer, got "2"/],
     ['weightsCrc32: 5', (j: any) => (j.weightsCrc32 = 5), /"weightsCrc32" must be 8 lowercase hex digits, found 5/],
     ['metadata: "x"', (j: any) => (j.metadata = 'x'), /"metadata" must be an object, found "x"/],
   ])('%s', async (_, edit, message) => {

@@ -1,26 +1,35 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { layerSpecs, resolveVaeConfig, type VaeConfig } from './config.js';
+import { resolveVaeConfig, type VaeConfig } from './config.js';
 import { crc32Hex } from './crc32.js';
+import { mlpDescription, resolveModel, weightShapes, type ModelDescription } from './description.js';
 import { ModelFileError } from './errors.js';
 import { Vae } from './vae.js';
 
-export const MODEL_FORMAT = 'vae-ts/mlp-vae';
-export const MODEL_FORMAT_VERSION = 1;
+/** What `serializeVae` writes: the model's description and its weights. */
+export const MODEL_FORMAT = 'vae-ts/vae';
+export const MODEL_FORMAT_VERSION = 2;
+/** What models saved before descriptions existed say: an MLP `config`; still read. */
+export const MLP_MODEL_FORMAT = 'vae-ts/mlp-vae';
 export const WEIGHTS_FILE = 'weights.bin';
 
 /** What to do about a damaged or mismatched pair of files; ends every such error. */
 const REMEDY = 'restore model.json and weights.bin from one good copy, or save the model again';
 
-/** The `model.json` document: config, format version and a tfjs weight manifest. */
+/**
+ * The `model.json` document: the model's description, format version and a tfjs weight manifest.
+ * Version 1 (format `vae-ts/mlp-vae`, before descriptions) held an MLP `config` instead; it is
+ * read as the description of that MLP (`parseModelJson` fills `description`).
+ */
 export interface ModelJson {
-  format: typeof MODEL_FORMAT;
+  format: typeof MODEL_FORMAT | typeof MLP_MODEL_FORMAT;
   formatVersion: number;
-  config: VaeConfig;
+  description: ModelDescription;
+  /** Version 1 only: the MLP's sizes. */
+  config?: VaeConfig;
   weightsManifest: tf.io.WeightsManifestConfig;
   /**
    * CRC-32 of `weights.bin`, 8 lowercase hex digits, checked at load. Models saved before it
-   * existed have none and load unchecked; it is optional so that `formatVersion` stays 1 and older
-   * readers, which ignore unknown fields, still open new models.
+   * existed have none and load unchecked.
    */
   weightsCrc32?: string;
   /** Free-form facts about the model (epochs trained, test loss, date…). */
@@ -42,7 +51,7 @@ export async function serializeVae(vae: Vae, metadata?: Record<string, unknown>)
     const modelJson: ModelJson = {
       format: MODEL_FORMAT,
       formatVersion: MODEL_FORMAT_VERSION,
-      config: vae.config,
+      description: vae.description,
       weightsManifest: [{ paths: [WEIGHTS_FILE], weights: specs }],
       weightsCrc32: crc32Hex(bytes),
       ...(metadata ? { metadata } : {}),
@@ -74,16 +83,17 @@ export function parseModelJson(json: unknown, source = 'model.json'): ModelJson 
   const fail: (what: string) => never = (what) => {
     throw new ModelFileError(`${source}: ${what}`);
   };
-  if (!isRecord(json) || json.format !== MODEL_FORMAT) {
+  if (!isRecord(json) || (json.format !== MODEL_FORMAT && json.format !== MLP_MODEL_FORMAT)) {
     fail(
       `not a vae-ts model (expected "format": "${MODEL_FORMAT}", found ${brief(isRecord(json) ? json.format : json)}); ` +
         'name a model.json written by saveVae, the CLI or the web page',
     );
   }
   const doc = json as Record<string, unknown>;
-  if (doc.formatVersion !== MODEL_FORMAT_VERSION) {
+  const version = doc.format === MLP_MODEL_FORMAT ? 1 : MODEL_FORMAT_VERSION;
+  if (doc.formatVersion !== version) {
     fail(
-      `model format version ${brief(doc.formatVersion)} is not supported (this @vae/model reads version ${MODEL_FORMAT_VERSION}); ` +
+      `model format version ${brief(doc.formatVersion)} is not supported (this @vae/model reads "${MLP_MODEL_FORMAT}" version 1 and "${MODEL_FORMAT}" version ${MODEL_FORMAT_VERSION}); ` +
         'open it with the vae-ts version that saved it',
     );
   }
@@ -91,35 +101,40 @@ export function parseModelJson(json: unknown, source = 'model.json'): ModelJson 
   if (!Array.isArray(manifest) || manifest.length === 0 || !manifest.every((group) => isRecord(group) && Array.isArray(group.weights))) {
     fail(`"weightsManifest" is missing or empty, or a group of it has no "weights" list; ${REMEDY}`);
   }
-  if (doc.config !== undefined && !isRecord(doc.config)) fail(`"config" must be an object, found ${brief(doc.config)}; ${REMEDY}`);
-  let config: VaeConfig;
-  try {
-    config = resolveVaeConfig(doc.config as Partial<VaeConfig> | undefined);
-  } catch (error) {
-    return fail(`"config": ${(error as Error).message}; ${REMEDY}`);
+  let description: ModelDescription;
+  let config: VaeConfig | undefined;
+  if (version === 1) {
+    if (doc.config !== undefined && !isRecord(doc.config)) fail(`"config" must be an object, found ${brief(doc.config)}; ${REMEDY}`);
+    try {
+      config = resolveVaeConfig(doc.config as Partial<VaeConfig> | undefined);
+      description = mlpDescription(config);
+    } catch (error) {
+      return fail(`"config": ${(error as Error).message}; ${REMEDY}`);
+    }
+  } else {
+    try {
+      description = resolveModel(doc.description).description;
+    } catch (error) {
+      return fail(`"description": ${(error as Error).message}; ${REMEDY}`);
+    }
   }
   if (doc.weightsCrc32 !== undefined && (typeof doc.weightsCrc32 !== 'string' || !/^[0-9a-f]{8}$/.test(doc.weightsCrc32))) {
     fail(`"weightsCrc32" must be 8 lowercase hex digits, found ${brief(doc.weightsCrc32)}; ${REMEDY}`);
   }
   if (doc.metadata !== undefined && !isRecord(doc.metadata)) fail(`"metadata" must be an object, found ${brief(doc.metadata)}; ${REMEDY}`);
-  return { ...(doc as unknown as ModelJson), config };
+  return { ...(doc as unknown as ModelJson), description, ...(config ? { config } : {}) };
 }
 
 /**
- * The weight entries of the manifest, checked against the layers `config` describes: every weight
- * once, float32, with its layer's shape. Checked before anything is allocated, so a manifest or
- * config of absurd sizes fails here instead of in an allocation.
+ * The weight entries of the manifest, checked against the layers the description lists: every
+ * weight once, float32, with its layer's shape. Checked before anything is allocated, so a manifest
+ * or description of absurd sizes fails here instead of in an allocation.
  */
 function checkedSpecs(doc: ModelJson, source: string): tf.io.WeightsManifestEntry[] {
   const fail: (what: string) => never = (what) => {
     throw new ModelFileError(`${source}: ${what}; ${REMEDY}`);
   };
-  const expected = new Map<string, number[]>();
-  const { encoder, mu, logvar, decoder } = layerSpecs(doc.config);
-  for (const layer of [...encoder, mu, logvar, ...decoder]) {
-    expected.set(`${layer.name}.kernel`, [layer.inputDim, layer.outputDim]);
-    expected.set(`${layer.name}.bias`, [layer.outputDim]);
-  }
+  const expected = new Map<string, number[]>(weightShapes(doc.description).map(({ name, shape }) => [name, shape]));
   const specs: tf.io.WeightsManifestEntry[] = [];
   const seen = new Set<string>();
   for (const entry of doc.weightsManifest.flatMap((group) => group.weights) as unknown[]) {
@@ -129,7 +144,7 @@ function checkedSpecs(doc: ModelJson, source: string): tf.io.WeightsManifestEntr
     if (quantization !== undefined) fail(`weight ${brief(name)} is quantized: only plain float32 weights are supported`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return fail(`weight ${brief(name)} has shape ${brief(shape)}, not a list of sizes`);
     const want = expected.get(name);
-    if (!want) return fail(`weight ${brief(name)} is not part of the model "config" describes (${brief(doc.config)})`);
+    if (!want) return fail(`weight ${brief(name)} is not part of the model "${doc.config ? 'config' : 'description'}" describes`);
     if (seen.has(name)) fail(`weight ${brief(name)} is listed twice`);
     if (!tf.util.arraysEqual(shape, want)) fail(`weight ${brief(name)} has shape [${shape.join(', ')}], expected [${want.join(', ')}]`);
     seen.add(name);
@@ -181,7 +196,7 @@ export function deserializeVae(modelJson: unknown, weights: Uint8Array, source =
     offset += values.byteLength;
   }
   const tensors = tf.io.decodeWeights(buffer, specs);
-  const vae = new Vae(doc.config);
+  const vae = new Vae(doc.description);
   try {
     vae.setWeights(tensors, source);
   } catch (error) {

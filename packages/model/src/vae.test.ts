@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_VAE_CONFIG } from './config.js';
+import { mlpConfigOf } from './description.js';
 import { Vae, disposeForwardPass } from './vae.js';
 
 const small = { inputDim: 12, encoderHidden: [9, 7], latentDim: 3, decoderHidden: [5, 8] };
@@ -12,7 +13,8 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 describe('Vae', () => {
   it('defaults to the reference model: 784→512→256→(20, 20), 20→256→512→784', () => {
     const vae = new Vae();
-    expect(vae.config).toEqual(DEFAULT_VAE_CONFIG);
+    expect(mlpConfigOf(vae.description)).toEqual(DEFAULT_VAE_CONFIG);
+    expect(vae.imageShape).toEqual({ height: 28, width: 28, channels: 1 });
     const shapes = Object.fromEntries(vae.namedVariables().map(({ name, variable }) => [name, variable.shape]));
     expect(shapes).toEqual({
       'encoder.0.kernel': [784, 512], 'encoder.0.bias': [512],

@@ -1,13 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { layerSpecs, resolveVaeConfig, type LayerSpec, type VaeConfig } from './config.js';
-import { denseBackward, denseForward, type Activation, type DenseParams } from './dense.js';
-import { linearInit } from './init.js';
+import type { VaeConfig } from './config.js';
+import { mlpDescription, resolveModel, type ImageShape, type ModelDescription, type ResolvedLayer, type ResolvedModel } from './description.js';
+import { uniformInit } from './init.js';
+import { layerBackward, layerForward, type LayerGrads, type LayerParams } from './layer-ops.js';
 import { tfSeed } from './seed.js';
 
 interface Layer {
-  spec: LayerSpec;
-  params: DenseParams;
-  activation: Activation;
+  resolved: ResolvedLayer;
+  params: LayerParams;
+}
+
+/** Whether `model` is a description (it lists layers) rather than an MLP config. */
+function isDescription(model: Partial<VaeConfig> | ModelDescription): model is ModelDescription {
+  return typeof model === 'object' && model !== null && 'encoder' in model;
 }
 
 /**
@@ -17,7 +22,7 @@ interface Layer {
 export interface ForwardPass {
   /** Input batch [batch, inputDim]. Not owned by the pass (not disposed with it). */
   x: tf.Tensor2D;
-  /** Outputs of each encoder hidden layer, [batch, width]. */
+  /** Outputs of each weighted encoder layer, flat rows [batch, size]. */
   encoderActivations: tf.Tensor2D[];
   mu: tf.Tensor2D;
   logvar: tf.Tensor2D;
@@ -26,7 +31,7 @@ export interface ForwardPass {
   /** exp(logvar / 2), [batch, latentDim]. */
   std: tf.Tensor2D;
   z: tf.Tensor2D;
-  /** Outputs of each decoder hidden layer, [batch, width]. */
+  /** Outputs of each weighted decoder layer but the last, flat rows [batch, size]. */
   decoderActivations: tf.Tensor2D[];
   /** Decoder output before the sigmoid, [batch, inputDim]. */
   logits: tf.Tensor2D;
@@ -50,31 +55,51 @@ export interface VaeOptions {
 }
 
 /**
- * An MLP variational autoencoder on tfjs-core ops only: it runs on whichever backend the caller
- * has registered. Owns its variables: call `dispose()` when done.
+ * A variational autoencoder built from a `ModelDescription` (the MLP of a `VaeConfig` by default:
+ * the reference model) on tfjs-core ops only: it runs on whichever backend the caller has
+ * registered. Owns its variables: call `dispose()` when done.
  */
 export class Vae {
-  readonly config: VaeConfig;
+  /** What this model is: the one description every engine, saved file and exporter reads. */
+  readonly description: ModelDescription;
+  /** Values per example: height · width · channels. */
+  readonly inputDim: number;
+  readonly latentDim: number;
+  private readonly resolved: ResolvedModel;
   private readonly encoder: Layer[];
   private readonly muHead: Layer;
   private readonly logvarHead: Layer;
   private readonly decoder: Layer[];
 
-  constructor(config: Partial<VaeConfig> = {}, options: VaeOptions = {}) {
-    this.config = resolveVaeConfig(config);
-    const specs = layerSpecs(this.config);
+  /**
+   * `model`: a description (see `mlpDescription`, `convDescription`), or the sizes of an MLP
+   * (`VaeConfig`, defaults: the reference model) whose image is taken to be square and grey.
+   * Layer k (in `namedVariables` order) is initialized with seeds seed + 2k and seed + 2k + 1.
+   */
+  constructor(model: Partial<VaeConfig> | ModelDescription = {}, options: VaeOptions = {}) {
+    this.resolved = resolveModel(isDescription(model) ? model : mlpDescription(model));
+    this.description = this.resolved.description;
+    this.inputDim = this.resolved.inputSize;
+    this.latentDim = this.description.latentDim;
     let seed = options.seed ?? 0;
-    const make = (spec: LayerSpec): Layer => {
-      const init = linearInit(spec.inputDim, spec.outputDim, seed);
+    const make = (resolved: ResolvedLayer): Layer => {
+      const init = uniformInit(resolved.kernelShape, resolved.biasShape, resolved.fanIn, seed);
       seed += 2;
-      const params = { kernel: tf.variable(init.kernel), bias: tf.variable(init.bias) };
+      const params = { kernel: tf.variable(init.kernel), bias: tf.variable(init.bias) as tf.Variable<tf.Rank.R1> };
       tf.dispose([init.kernel, init.bias]);
-      return { spec, params, activation: spec.activation };
+      return { resolved, params };
     };
-    this.encoder = specs.encoder.map(make);
-    this.muHead = make(specs.mu);
-    this.logvarHead = make(specs.logvar);
-    this.decoder = specs.decoder.map(make);
+    const byName = new Map(this.resolved.layers.map((l) => [l.layer.name, make(l)]));
+    const part = (name: ResolvedLayer['part']) => this.resolved.layers.filter((l) => l.part === name).map((l) => byName.get(l.layer.name)!);
+    this.encoder = part('encoder');
+    this.muHead = byName.get('mu')!;
+    this.logvarHead = byName.get('logvar')!;
+    this.decoder = part('decoder');
+  }
+
+  /** The image each example is: `inputDim` values, height × width × channels, channels last. */
+  get imageShape(): ImageShape {
+    return { ...this.description.input };
   }
 
   private get layers(): Layer[] {
@@ -83,9 +108,9 @@ export class Vae {
 
   /** The trainable variables under their stable names (`encoder.0.kernel`, `mu.bias`, …), in a fixed order. */
   namedVariables(): Array<{ name: string; variable: tf.Variable }> {
-    return this.layers.flatMap(({ spec, params }) => [
-      { name: `${spec.name}.kernel`, variable: params.kernel as tf.Variable },
-      { name: `${spec.name}.bias`, variable: params.bias as tf.Variable },
+    return this.layers.flatMap(({ resolved, params }) => [
+      { name: `${resolved.layer.name}.kernel`, variable: params.kernel },
+      { name: `${resolved.layer.name}.bias`, variable: params.bias as tf.Variable },
     ]);
   }
 
@@ -96,10 +121,10 @@ export class Vae {
 
   /** q(z|x): x [batch, inputDim] → mu, logvar [batch, latentDim]. */
   encode(x: tf.Tensor2D): { mu: tf.Tensor2D; logvar: tf.Tensor2D } {
-    this.checkInput(x, this.config.inputDim, 'x');
+    this.checkInput(x, this.inputDim, 'x');
     return tf.tidy(() => {
-      const h = this.encoder.reduce((a, l) => denseForward(a, l.params, l.activation), x);
-      return { mu: denseForward(h, this.muHead.params, this.muHead.activation), logvar: denseForward(h, this.logvarHead.params, this.logvarHead.activation) };
+      const h = this.encoder.reduce((a, l) => layerForward(l.resolved, l.params, a), x);
+      return { mu: layerForward(this.muHead.resolved, this.muHead.params, h), logvar: layerForward(this.logvarHead.resolved, this.logvarHead.params, h) };
     });
   }
 
@@ -113,8 +138,8 @@ export class Vae {
 
   /** p(x|z) as logits: z [batch, latentDim] → [batch, inputDim]. Numerically safer for losses than probabilities. */
   decodeLogits(z: tf.Tensor2D): tf.Tensor2D {
-    this.checkInput(z, this.config.latentDim, 'z');
-    return tf.tidy(() => this.decoder.reduce((a, l) => denseForward(a, l.params, l.activation), z));
+    this.checkInput(z, this.latentDim, 'z');
+    return tf.tidy(() => this.decoder.reduce((a, l) => layerForward(l.resolved, l.params, a), z));
   }
 
   /** p(x|z) as pixel probabilities in (0, 1): z [batch, latentDim] → [batch, inputDim]. */
@@ -124,7 +149,7 @@ export class Vae {
 
   /** Decodes `n` draws of z ~ N(0, I): [n, inputDim] probabilities. Same seed, same images. */
   sample(n: number, seed?: number): tf.Tensor2D {
-    return tf.tidy(() => this.decode(tf.randomNormal([n, this.config.latentDim], 0, 1, 'float32', seed === undefined ? undefined : tfSeed(seed))));
+    return tf.tidy(() => this.decode(tf.randomNormal([n, this.latentDim], 0, 1, 'float32', seed === undefined ? undefined : tfSeed(seed))));
   }
 
   /** Decodes the posterior mean of each input: x [batch, inputDim] → probabilities [batch, inputDim]. */
@@ -141,22 +166,22 @@ export class Vae {
    * [batch, latentDim] (pass zeros to use z = mu).
    */
   forward(x: tf.Tensor2D, eps: tf.Tensor2D): ForwardPass {
-    this.checkInput(x, this.config.inputDim, 'x');
+    this.checkInput(x, this.inputDim, 'x');
     return tf.tidy(() => {
       const encoderActivations: tf.Tensor2D[] = [];
       let h: tf.Tensor2D = x;
       for (const l of this.encoder) {
-        h = denseForward(h, l.params, l.activation);
+        h = layerForward(l.resolved, l.params, h);
         encoderActivations.push(h);
       }
-      const mu = denseForward(h, this.muHead.params, this.muHead.activation);
-      const logvar = denseForward(h, this.logvarHead.params, this.logvarHead.activation);
+      const mu = layerForward(this.muHead.resolved, this.muHead.params, h);
+      const logvar = layerForward(this.logvarHead.resolved, this.logvarHead.params, h);
       const std = tf.exp(tf.mul(logvar, 0.5)) as tf.Tensor2D;
       const z = tf.add(mu, tf.mul(std, eps)) as tf.Tensor2D;
       const decoderActivations: tf.Tensor2D[] = [];
       let d: tf.Tensor2D = z;
       for (const l of this.decoder) {
-        d = denseForward(d, l.params, l.activation);
+        d = layerForward(l.resolved, l.params, d);
         decoderActivations.push(d);
       }
       const logits = decoderActivations.pop()!;
@@ -173,7 +198,7 @@ export class Vae {
   backward(pass: ForwardPass, grads: OutputGradients): tf.NamedTensorMap {
     return tf.tidy(() => {
       const out: tf.NamedTensorMap = {};
-      const put = (l: Layer, g: { dKernel: tf.Tensor; dBias: tf.Tensor }) => {
+      const put = (l: Layer, g: LayerGrads) => {
         out[l.params.kernel.name] = g.dKernel;
         out[l.params.bias.name] = g.dBias;
       };
@@ -183,7 +208,7 @@ export class Vae {
         const l = this.decoder[i]!;
         const input = i === 0 ? pass.z : pass.decoderActivations[i - 1]!;
         const output = i === this.decoder.length - 1 ? pass.logits : pass.decoderActivations[i]!;
-        const g = denseBackward(input, output, dy, l.params, l.activation, true);
+        const g = layerBackward(l.resolved, l.params, input, output, dy, true);
         put(l, g);
         dy = g.dx!;
       }
@@ -192,15 +217,15 @@ export class Vae {
       const dMu: tf.Tensor2D = tf.add(dz, grads.dMu);
       const dLogvar: tf.Tensor2D = tf.add(tf.mul(tf.mul(dz, pass.eps), tf.mul(pass.std, 0.5)), grads.dLogvar);
       const h = pass.encoderActivations[pass.encoderActivations.length - 1] ?? pass.x;
-      const gMu = denseBackward(h, pass.mu, dMu, this.muHead.params, this.muHead.activation, true);
-      const gLv = denseBackward(h, pass.logvar, dLogvar, this.logvarHead.params, this.logvarHead.activation, true);
+      const gMu = layerBackward(this.muHead.resolved, this.muHead.params, h, pass.mu, dMu, true);
+      const gLv = layerBackward(this.logvarHead.resolved, this.logvarHead.params, h, pass.logvar, dLogvar, true);
       put(this.muHead, gMu);
       put(this.logvarHead, gLv);
       dy = tf.add(gMu.dx!, gLv.dx!);
       for (let i = this.encoder.length - 1; i >= 0; i--) {
         const l = this.encoder[i]!;
         const input = i === 0 ? pass.x : pass.encoderActivations[i - 1]!;
-        const g = denseBackward(input, pass.encoderActivations[i]!, dy, l.params, l.activation, i > 0);
+        const g = layerBackward(l.resolved, l.params, input, pass.encoderActivations[i]!, dy, i > 0);
         put(l, g);
         if (g.dx) dy = g.dx;
       }

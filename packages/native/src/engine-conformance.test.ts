@@ -3,7 +3,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { describeEngineConformance } from '@vae/train/testing';
 import { describe, expect, it } from 'vitest';
 import { isNativeAvailable, nativeLoadError } from './index.js';
-import { nativeStepEngine, nativeSupports } from './step-engine.js';
+import { convDescription, mlpDescription } from '@vae/model';
+import { nativeModelConfig, nativeStepEngine, nativeSupports } from './step-engine.js';
 
 // The addon beside the tfjs backend the CLI evaluates on (wasm), against @vae/train's reference.
 describeEngineConformance({
@@ -11,11 +12,15 @@ describeEngineConformance({
   unavailable: isNativeAvailable() ? null : `the addon is unavailable (${nativeLoadError()})`,
   activate: async () => void (await tf.setBackend('wasm')),
   engine: nativeStepEngine(),
+  supports: (model) => {
+    const config = nativeModelConfig(model);
+    return typeof config === 'string' ? config : true;
+  },
 });
 
 describe('nativeSupports', () => {
   const settings = { batchSize: 64, normalization: 'unit' as const, reconstruction: 'bernoulli' as const, beta: 1 };
-  const model = { inputDim: 784, encoderHidden: [512, 256], latentDim: 20, decoderHidden: [256, 512] };
+  const model = mlpDescription();
 
   it('takes the MLP VAE with either reconstruction term', () => {
     expect(nativeSupports({ model, settings })).toBe(true);
@@ -23,7 +28,9 @@ describe('nativeSupports', () => {
   });
 
   it('declines, with the reason, a model or a term it has no kernel for', () => {
-    expect(nativeSupports({ model: { ...model, kind: 'conv' } as never, settings })).toBe("the addon implements the MLP VAE only; the model has 'kind'");
+    expect(nativeSupports({ model: convDescription(), settings })).toBe('the addon has kernels for dense ReLU layers only (an MLP VAE): layer "encoder.conv0" is conv2d');
+    const linearHidden = { ...model, encoder: [{ ...model.encoder[0]!, activation: 'linear' as const }, model.encoder[1]!] };
+    expect(nativeSupports({ model: linearHidden, settings })).toBe('the addon has kernels for dense ReLU layers only (an MLP VAE): layer "encoder.0" is linear, expected relu');
     expect(nativeSupports({ model, settings: { ...settings, reconstruction: 'laplace' as never } })).toBe("the addon has no 'laplace' reconstruction term (it has bernoulli, gaussian)");
   });
 });

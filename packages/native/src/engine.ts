@@ -4,5 +4,5 @@
  * needs no TensorFlow.js.
  */
 export * from './index.js';
-export { nativeStepEngine, nativeSupports, type NativeStepEngineOptions } from './step-engine.js';
+export { nativeModelConfig, nativeStepEngine, nativeSupports, requireNativeConfig, type NativeStepEngineOptions } from './step-engine.js';
 export { nativeLogWeights } from './log-weights.js';

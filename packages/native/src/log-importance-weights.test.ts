@@ -64,7 +64,7 @@ function draws(config: VaeConfig, n: number, k: number, seed: number, range: [nu
 /** The formula of `importanceWeightedBound` (@vae/loss) on tfjs: log p(x|z) + log p(z) − log q(z|x), [n·k]. */
 function tfjsLogWeights(vae: Vae, x: Float32Array, n: number, k: number, eps: Float32Array, options: ReconstructionOptions): Float32Array {
   return tf.tidy(() => {
-    const { inputDim, latentDim } = vae.config;
+    const { inputDim, latentDim } = vae;
     const xt = tf.tensor2d(x, [n, inputDim]);
     const e = tf.tensor3d(eps, [n, k, latentDim]);
     const { mu, logvar } = vae.encode(xt);

@@ -75,8 +75,8 @@ function batch(config: VaeConfig, n: number, seed: number, range: [number, numbe
 /** `@vae/train`'s trainStep, returning the summed loss. */
 function tfjsStep(vae: Vae, optimizer: tf.Optimizer, x: Float32Array, eps: Float32Array, n: number, options: ElboOptions): number {
   return tf.tidy(() => {
-    const xt = tf.tensor2d(x, [n, vae.config.inputDim]);
-    const et = tf.tensor2d(eps, [n, vae.config.latentDim]);
+    const xt = tf.tensor2d(x, [n, vae.inputDim]);
+    const et = tf.tensor2d(eps, [n, vae.latentDim]);
     const pass = vae.forward(xt, et);
     const outputs = { x: xt, logits: pass.logits, mu: pass.mu, logvar: pass.logvar };
     const loss = tf.sum(elbo(outputs, { ...options, checkTargets: false }).total).dataSync()[0]!;
@@ -89,8 +89,8 @@ function tfjsStep(vae: Vae, optimizer: tf.Optimizer, x: Float32Array, eps: Float
 
 function tfjsGradients(vae: Vae, x: Float32Array, eps: Float32Array, n: number, options: ElboOptions): { loss: number; gradients: Float32Array[] } {
   return tf.tidy(() => {
-    const xt = tf.tensor2d(x, [n, vae.config.inputDim]);
-    const et = tf.tensor2d(eps, [n, vae.config.latentDim]);
+    const xt = tf.tensor2d(x, [n, vae.inputDim]);
+    const et = tf.tensor2d(eps, [n, vae.latentDim]);
     const pass = vae.forward(xt, et);
     const outputs = { x: xt, logits: pass.logits, mu: pass.mu, logvar: pass.logvar };
     const loss = tf.sum(elbo(outputs, { ...options, checkTargets: false }).total).dataSync()[0]!;
@@ -104,8 +104,8 @@ function tfjsGradients(vae: Vae, x: Float32Array, eps: Float32Array, n: number, 
 /** As `@vae/train`'s evaluate, for one batch, as sums. */
 function tfjsEvaluate(vae: Vae, x: Float32Array, eps: Float32Array, n: number, options: ElboOptions) {
   return tf.tidy(() => {
-    const xt = tf.tensor2d(x, [n, vae.config.inputDim]);
-    const et = tf.tensor2d(eps, [n, vae.config.latentDim]);
+    const xt = tf.tensor2d(x, [n, vae.inputDim]);
+    const et = tf.tensor2d(eps, [n, vae.latentDim]);
     const o = { ...options, checkTargets: false };
     const { mu, logvar } = vae.encode(xt);
     const sampled = elbo({ x: xt, mu, logvar, logits: vae.decodeLogits(vae.reparameterize(mu, logvar, et)) }, o);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { normalizationTable } from '@vae/data';
 import { adamStateTensors, readAdamState, type StepEngine, type StepEngineFactory, type Support, type TrainRequest } from '@vae/train';
+import { mlpConfigOf, type ModelDescription, type Vae, type VaeConfig } from '@vae/model';
 import { NativeVaeTrainer, nativeInfo, type NativeParallel } from './index.js';
 
 export interface NativeStepEngineOptions {
@@ -10,9 +11,16 @@ export interface NativeStepEngineOptions {
   parallel?: NativeParallel;
 }
 
-/** The model fields the addon's kernels implement: an MLP VAE of any widths. */
-const NATIVE_MODEL_FIELDS = ['inputDim', 'encoderHidden', 'latentDim', 'decoderHidden'];
 const NATIVE_RECONSTRUCTIONS: readonly string[] = ['bernoulli', 'gaussian'];
+
+/**
+ * The MLP sizes the addon's kernels take for `description`, or why it has no kernel for it: the
+ * addon implements dense ReLU layers, the Gaussian heads and a linear output, of any widths.
+ */
+export function nativeModelConfig(description: ModelDescription): VaeConfig | string {
+  const config = mlpConfigOf(description);
+  return typeof config === 'string' ? `the addon has kernels for dense ReLU layers only (an MLP VAE): ${config}` : config;
+}
 
 /**
  * Whether the addon trains `request` exactly (for `EngineRegistry`): an MLP VAE with a Bernoulli or
@@ -20,8 +28,8 @@ const NATIVE_RECONSTRUCTIONS: readonly string[] = ['bernoulli', 'gaussian'];
  * the next engine trains it instead of the addon training something else.
  */
 export function nativeSupports({ model, settings }: TrainRequest): Support {
-  const unknown = Object.keys(model).filter((key) => !NATIVE_MODEL_FIELDS.includes(key));
-  if (unknown.length > 0) return `the addon implements the MLP VAE only; the model has ${unknown.map((k) => `'${k}'`).join(', ')}`;
+  const config = nativeModelConfig(model);
+  if (typeof config === 'string') return config;
   if (!NATIVE_RECONSTRUCTIONS.includes(settings.reconstruction)) {
     return `the addon has no '${settings.reconstruction}' reconstruction term (it has ${NATIVE_RECONSTRUCTIONS.join(', ')})`;
   }
@@ -35,11 +43,18 @@ export function nativeSupports({ model, settings }: TrainRequest): Support {
  * The noise is `tf.randomNormal` with the step's seed, as the tfjs engine draws it, and
  * checkpoints have the same layout, so a run may be resumed on either engine.
  */
+/** The addon's config for `model`, or an error saying why the addon cannot train it. */
+export function requireNativeConfig(model: Vae): VaeConfig {
+  const config = nativeModelConfig(model.description);
+  if (typeof config === 'string') throw new Error(`native engine: ${config}`);
+  return config;
+}
+
 export function nativeStepEngine(options: NativeStepEngineOptions = {}): StepEngineFactory {
   return ({ model, adam, loss }): StepEngine => {
     const variables = model.namedVariables();
     const trainer = new NativeVaeTrainer({
-      config: model.config,
+      config: requireNativeConfig(model),
       weights: variables.map(({ variable }) => variable.dataSync() as Float32Array),
       learningRate: adam.learningRate,
       beta1: adam.beta1,
@@ -50,7 +65,7 @@ export function nativeStepEngine(options: NativeStepEngineOptions = {}): StepEng
       gaussian: loss.gaussian,
       ...options,
     });
-    const { inputDim, latentDim } = model.config;
+    const { inputDim, latentDim } = model;
     let lossSum = 0;
     let modelIsCurrent = true; // false once a step has changed the addon's weights since the last sync
     const noise = (n: number, noiseSeed: number) => {

@@ -213,8 +213,11 @@ describe('a damaged checkpoint is one CheckpointError naming the file, never a R
       [(j) => delete j.state.settings, /"state.settings" must be an object, found undefined/],
       [(j) => (j.state.settings.batchSize = '64'), /"state.settings.batchSize" must be a positive integer, found "64"/],
       [(j) => (j.state.settings.normalization = 'sepia'), /"state.settings.normalization" must be one of unit, symmetric, binary, dynamic-binary, found "sepia"/],
-      [(j) => (j.state.modelConfig.latentDim = 0), /"state.modelConfig": VaeConfig.latentDim: expected a positive integer, got 0/],
-      [(j) => delete j.state.modelConfig.inputDim, /"state.modelConfig.inputDim" is missing/],
+      [(j) => (j.state.model.latentDim = 0), /"state.model": model description: latentDim: expected a positive integer, got 0/],
+      [(j) => (j.state.model.encoder[0].type = 'lstm'), /"state.model": model description: encoder\[0\].type: unknown layer type "lstm"/],
+      // Written before descriptions: an MLP config in place of the model.
+      [(j) => { delete j.state.model; j.state.modelConfig = { latentDim: 0 }; }, /"state.modelConfig.inputDim" is missing/],
+      [(j) => { delete j.state.model; j.state.modelConfig = { inputDim: 16, encoderHidden: [12], latentDim: 0, decoderHidden: [] }; }, /"state.modelConfig": VaeConfig.latentDim: expected a positive integer, got 0/],
       [(j) => (j.state.metrics = 'none'), /"state.metrics" must be a list, found "none"/],
       [(j) => (j.state.metrics[0].epoch = -1), /"state.metrics\[0\].epoch" must be a positive integer, found -1/],
       [(j) => (j.state.partial = null), /"state.partial" must be an object, found null/],

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isNormalization, NORMALIZATIONS, type Normalization } from '@vae/data';
 import { RECONSTRUCTIONS, type Reconstruction } from '@vae/loss';
-import { crc32, layerSpecs, resolveVaeConfig, type Vae, type VaeConfig } from '@vae/model';
+import { crc32, mlpDescription, resolveModel, resolveVaeConfig, weightShapes, type ModelDescription, type Vae, type VaeConfig } from '@vae/model';
 import { CheckpointError } from './errors.js';
 
 /**
@@ -64,7 +64,13 @@ export interface EpochMetrics {
 export interface TrainingState {
   formatVersion: number;
   settings: TrainSettings;
-  modelConfig: VaeConfig;
+  /** The model trained (`Vae.description`). */
+  model: ModelDescription;
+  /**
+   * Only in checkpoints written before model descriptions existed: the MLP's sizes, from which
+   * `model` is derived on reading (its image shape guessed square: see `mlpDescription`).
+   */
+  modelConfig?: VaeConfig;
   /** Epochs fully done. */
   epoch: number;
   /** Batches done in the epoch under way (0 at an epoch boundary: a Ctrl-C checkpoint can fall mid-epoch). */
@@ -208,7 +214,7 @@ function parse(bytes: Uint8Array, source: string): Parsed {
   if (state.formatVersion !== formatVersion) {
     fail(`the header says format version ${state.formatVersion} in a version-${formatVersion} file: the file is corrupt`);
   }
-  const specs = checkSpecs(json.specs, state.modelConfig, fail);
+  const specs = checkSpecs(json.specs, state.model, fail);
   const needed = byteLength(specs);
   const rest = bytes.length - headerEnd;
   if (rest < needed) fail(`the file is truncated: the weights need ${needed} bytes, ${rest} follow the header`);
@@ -242,15 +248,26 @@ function checkState(value: unknown, fail: (what: string) => never): TrainingStat
   need(settings, 'state.settings', 'normalization', isNormalization, `one of ${NORMALIZATIONS.join(', ')}`);
   need(settings, 'state.settings', 'reconstruction', (v) => (RECONSTRUCTIONS as readonly unknown[]).includes(v), `one of ${RECONSTRUCTIONS.join(', ')}`);
   need(settings, 'state.settings', 'beta', (v) => finite(v) && (v as number) >= 0, 'a number ≥ 0');
-  const config = record(state.modelConfig, 'state.modelConfig');
-  for (const key of ['inputDim', 'encoderHidden', 'latentDim', 'decoderHidden']) {
-    if (!(key in config)) fail(`"state.modelConfig.${key}" is missing`);
-  }
-  let modelConfig: VaeConfig;
-  try {
-    modelConfig = resolveVaeConfig(config as Partial<VaeConfig>);
-  } catch (error) {
-    return fail(`"state.modelConfig": ${(error as Error).message}`);
+  let model: ModelDescription;
+  let modelConfig: VaeConfig | undefined;
+  if (state.model === undefined) {
+    // Written before descriptions: an MLP config.
+    const config = record(state.modelConfig, 'state.modelConfig');
+    for (const key of ['inputDim', 'encoderHidden', 'latentDim', 'decoderHidden']) {
+      if (!(key in config)) fail(`"state.modelConfig.${key}" is missing`);
+    }
+    try {
+      modelConfig = resolveVaeConfig(config as Partial<VaeConfig>);
+      model = mlpDescription(modelConfig);
+    } catch (error) {
+      return fail(`"state.modelConfig": ${(error as Error).message}`);
+    }
+  } else {
+    try {
+      model = resolveModel(state.model).description;
+    } catch (error) {
+      return fail(`"state.model": ${(error as Error).message}`);
+    }
   }
   need(state, 'state', 'epoch', int(0), 'an integer ≥ 0');
   need(state, 'state', 'batchInEpoch', int(0), 'an integer ≥ 0');
@@ -273,16 +290,16 @@ function checkState(value: unknown, fail: (what: string) => never): TrainingStat
     }
   });
   need(state, 'state', 'savedAt', (v) => typeof v === 'string', 'a string');
-  // The resolved config: same values, in the key order `Vae.config` has (resume compares the two as JSON).
-  return { ...(state as unknown as TrainingState), modelConfig };
+  // The resolved description (and, for old checkpoints, config): same values, in a fixed key order.
+  return { ...(state as unknown as TrainingState), model, ...(modelConfig ? { modelConfig } : {}) };
 }
 
 /**
  * The tensor list: well-formed entries, each name once, and every tensor a resume needs, in the
- * shapes `modelConfig` gives: `model/<name>` for each weight, `adam/iterations`, and the moments
+ * shapes the model gives: `model/<name>` for each weight, `adam/iterations`, and the moments
  * `adam/m/<name>`, `adam/v/<name>` for all weights or none (none: saved before the first step).
  */
-function checkSpecs(value: unknown, modelConfig: VaeConfig, fail: (what: string) => never): tf.io.WeightsManifestEntry[] {
+function checkSpecs(value: unknown, model: ModelDescription, fail: (what: string) => never): tf.io.WeightsManifestEntry[] {
   if (!Array.isArray(value)) return fail(`"specs" must be a list of tensors, found ${brief(value)}`);
   const specs: tf.io.WeightsManifestEntry[] = [];
   const shapes = new Map<string, number[]>();
@@ -304,11 +321,7 @@ function checkSpecs(value: unknown, modelConfig: VaeConfig, fail: (what: string)
     if (!tf.util.arraysEqual(found!, shape)) fail(`tensor ${brief(name)} has shape [${found!.join(', ')}], expected [${shape.join(', ')}] for the model in the header`);
     if (name !== 'adam/iterations' && dtypes.get(name) !== 'float32') fail(`tensor ${brief(name)} has dtype ${dtypes.get(name)}, expected float32`);
   };
-  const { encoder, mu, logvar, decoder } = layerSpecs(modelConfig);
-  const weights = [...encoder, mu, logvar, ...decoder].flatMap((l): [string, number[]][] => [
-    [`${l.name}.kernel`, [l.inputDim, l.outputDim]],
-    [`${l.name}.bias`, [l.outputDim]],
-  ]);
+  const weights = weightShapes(model).map(({ name, shape }): [string, number[]] => [name, shape]);
   for (const [name, shape] of weights) requireShape(`model/${name}`, shape);
   for (const name of ['adam/iterations', 'adam/accBeta1', 'adam/accBeta2']) {
     const shape = shapes.get(name);

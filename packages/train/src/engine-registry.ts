@@ -1,11 +1,12 @@
-import type { VaeConfig } from '@vae/model';
+import type { ModelDescription } from '@vae/model';
 import type { TrainSettings } from './checkpoint.js';
 import { EngineUnavailableError } from './errors.js';
 import type { StepEngineFactory } from './step-engine.js';
 
 /** What a run asks of an engine: the model and the settings that shape its training. */
 export interface TrainRequest {
-  model: VaeConfig;
+  /** The model to train (`Vae.description`): an engine without a kernel for one of its layers declines. */
+  model: ModelDescription;
   settings: Pick<TrainSettings, 'batchSize' | 'normalization' | 'reconstruction' | 'beta'>;
 }
 

@@ -18,7 +18,7 @@ export const HOST_MEMORY_BACKENDS: readonly string[] = ['wasm', 'cpu'];
  */
 export function hostAdamStepEngine({ model, adam, loss }: StepEngineContext): StepEngine {
   const variables = model.namedVariables();
-  const { inputDim, latentDim } = model.config;
+  const { inputDim, latentDim } = model;
   const read = () => variables.map(({ variable }) => Float32Array.from(variable.dataSync() as Float32Array));
   let weights = read();
   const optimizer = new HostAdam(adam, weights.map((w) => w.length));

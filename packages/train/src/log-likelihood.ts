@@ -41,7 +41,7 @@ export interface LogLikelihoodEstimate {
 
 /** `LogWeightsFunction` with tfjs ops on the active backend. */
 export function tfjsLogWeights(model: Vae, options: ReconstructionOptions = {}): LogWeightsFunction {
-  const { inputDim, latentDim } = model.config;
+  const { inputDim, latentDim } = model;
   return async (x, n, k, eps) => {
     const weights = tf.tidy(() =>
       importanceLogWeights(model, tf.tensor2d(x.subarray(0, n * inputDim), [n, inputDim]), tf.tensor3d(eps.subarray(0, n * k * latentDim), [n, k, latentDim]), options),
@@ -85,7 +85,7 @@ export async function estimateLogLikelihood(
   if (!Number.isInteger(count) || count < 1 || count > split.count) throw new RangeError(`count: expected an integer in [1, ${split.count}], got ${count}`);
   if (!Number.isInteger(rowsPerCall) || rowsPerCall < 1) throw new RangeError(`rowsPerCall: expected a positive integer, got ${rowsPerCall}`);
   checkReconstructionRange(options.reconstruction ?? 'bernoulli', normalizationRange(normalization), `pixels with normalization '${normalization}'`);
-  const { inputDim, latentDim } = model.config;
+  const { inputDim, latentDim } = model;
   if (split.rows * split.cols !== inputDim) throw new RangeError(`the images have ${split.rows * split.cols} pixels, the model takes ${inputDim}`);
 
   // Several images per call when K is small; else one image, its draws cut into calls.

@@ -20,7 +20,7 @@ function adamPowers(optimizer: tf.AdamOptimizer): { accBeta1: tf.Variable; accBe
  */
 export function tfjsStepEngine({ model, adam, loss }: StepEngineContext): StepEngine {
   const optimizer = tf.train.adam(adam.learningRate, adam.beta1, adam.beta2, adam.epsilon);
-  const { inputDim, latentDim } = model.config;
+  const { inputDim, latentDim } = model;
   let lossSum: tf.Scalar = tf.scalar(0);
   const names = () => model.namedVariables().map((v) => v.name);
   return {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, gatherBatchInto, normalizationRange, shuffledIndices, type MnistSplit } from '@vae/data';
 import { checkReconstructionRange, type ElboOptions } from '@vae/loss';
-import type { Vae } from '@vae/model';
+import { mlpConfigOf, sameDescription, type Vae } from '@vae/model';
 import {
   CHECKPOINT_FORMAT_VERSION,
   decodeCheckpoint,
@@ -128,8 +128,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { train: trainSplit, test: testSplit } = data;
   checkData(trainSplit, testSplit);
   const pixels = trainSplit.rows * trainSplit.cols;
-  if (pixels !== model.config.inputDim) {
-    throw new TrainConfigError(`data: images have ${pixels} pixels but the model's inputDim is ${model.config.inputDim}`);
+  if (pixels !== model.inputDim) {
+    throw new TrainConfigError(`data: images have ${pixels} pixels but the model's inputDim is ${model.inputDim}`);
   }
   const { epochs, batchSize, seed, normalization } = settings;
   const lossOptions: ElboOptions = {
@@ -143,7 +143,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let state: TrainingState = {
     formatVersion: CHECKPOINT_FORMAT_VERSION,
     settings,
-    modelConfig: model.config,
+    model: model.description,
     epoch: 0,
     batchInEpoch: 0,
     step: 0,
@@ -160,8 +160,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           throw new TrainConfigError(`resume: the checkpoint was trained with ${key} = ${saved.state.settings[key]}, this run asks for ${settings[key]}`);
         }
       }
-      if (JSON.stringify(saved.state.modelConfig) !== JSON.stringify(model.config)) {
-        throw new TrainConfigError(`resume: the checkpoint's model ${JSON.stringify(saved.state.modelConfig)} differs from ${JSON.stringify(model.config)}`);
+      const legacyConfig = saved.state.modelConfig;
+      // A checkpoint from before descriptions records only the MLP's sizes, not its image shape.
+      const same = legacyConfig
+        ? JSON.stringify(mlpConfigOf(model.description)) === JSON.stringify(legacyConfig)
+        : sameDescription(saved.state.model, model.description);
+      if (!same) {
+        throw new TrainConfigError(
+          `resume: the checkpoint's model ${JSON.stringify(legacyConfig ?? saved.state.model)} differs from this run's ${JSON.stringify(legacyConfig ? mlpConfigOf(model.description) : model.description)}`,
+        );
       }
       restoreModelWeights(saved, model);
       engine = makeEngine({ model, adam, loss: lossOptions });
@@ -174,7 +181,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     } finally {
       tf.dispose(saved.tensors);
     }
-    state = { ...saved.state, settings };
+    // From here on the checkpoint records the description (an old one's config is dropped).
+    const { modelConfig: _legacy, ...rest } = saved.state;
+    state = { ...rest, settings, model: model.description };
   } else {
     engine = makeEngine({ model, adam, loss: lossOptions });
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_VAE_CONFIG } from '@vae/model';
+import { mlpDescription } from '@vae/model';
 import { DEFAULT_TRAIN_SETTINGS, EngineRegistry, type ActiveEngine, type TrainRequest } from '@vae/train';
 import { bundledTfjsEngine, nativeEngine } from './native.js';
 import { importByName, type ImportModule } from './module-loading.js';
@@ -24,7 +24,7 @@ export const ENGINE_CHOICES = ['auto', 'native', 'tensorflow', 'webgpu', 'wasm',
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
 
 /** The reference model and settings, for `vae backends` and the bench. */
-export const REFERENCE_REQUEST: TrainRequest = { model: { ...DEFAULT_VAE_CONFIG, encoderHidden: [...DEFAULT_VAE_CONFIG.encoderHidden], decoderHidden: [...DEFAULT_VAE_CONFIG.decoderHidden] }, settings: DEFAULT_TRAIN_SETTINGS };
+export const REFERENCE_REQUEST: TrainRequest = { model: mlpDescription(), settings: DEFAULT_TRAIN_SETTINGS };
 
 /** One line for the user: what trains, on what, and for `auto`, why nothing better was taken. */
 export function describeSelection(choice: string, engine: ActiveEngine, skipped: string[]): string {

@@ -7,13 +7,13 @@ import type { ModelInfo } from '../model-client.js';
 export function modelInfoOf(vae: Vae, modelJson: unknown, source: string): ModelInfo {
   const settings = (modelJson as { metadata?: { settings?: { normalization?: unknown } } } | null)?.metadata?.settings;
   const normalization: Normalization = isNormalization(settings?.normalization) ? settings.normalization : 'unit';
-  const { inputDim, latentDim } = vae.config;
+  const { inputDim, latentDim } = vae;
   return { inputDim, latentDim, side: Math.round(Math.sqrt(inputDim)), normalization, source };
 }
 
 /** Pixel means of `count` latent vectors: `[count, latentDim]` → `[count, inputDim]`, a fresh array (safe to transfer). */
 export async function decodeLatents(vae: Vae, z: Float32Array, count: number): Promise<Float32Array> {
-  const { latentDim } = vae.config;
+  const { latentDim } = vae;
   if (z.length !== count * latentDim) throw new Error(`decode: ${z.length} values for ${count} latent vectors of size ${latentDim}`);
   const probabilities = tf.tidy(() => vae.decode(tf.tensor2d(z, [count, latentDim])));
   try {
@@ -28,7 +28,7 @@ export async function decodeLatents(vae: Vae, z: Float32Array, count: number): P
  * was trained. Dynamic binarization is random; the views see its expectation (the unit scale) instead.
  */
 export async function encodePixels(vae: Vae, normalization: Normalization, pixels: Uint8Array, count: number): Promise<{ mu: Float32Array; logVar: Float32Array }> {
-  const { inputDim } = vae.config;
+  const { inputDim } = vae;
   if (pixels.length !== count * inputDim) throw new Error(`encode: ${pixels.length} pixels for ${count} images of ${inputDim}`);
   const scaled = new Float32Array(pixels.length);
   normalizeInto(pixels, scaled, normalization === 'dynamic-binary' ? 'unit' : normalization);

@@ -67,7 +67,7 @@ describe('TrainingRun: training in the worker', () => {
     expect(saved[2]!.checkpoint).toBeInstanceOf(Uint8Array);
     // The kept files are a model the CLI's loader reads.
     const restored = deserializeVae(saved[2]!.modelJson, saved[2]!.weights);
-    expect(restored.config).toEqual(run.model.config);
+    expect(restored.description).toEqual(run.model.description);
     restored.dispose();
     expect(tf.memory().numTensors).toBe(before);
     run.dispose();

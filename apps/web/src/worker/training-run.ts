@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { takeFirst, type MnistData } from '@vae/data';
-import { resolveVaeConfig, serializeVae, Vae } from '@vae/model';
+import { mlpDescription, sameDescription, serializeVae, Vae } from '@vae/model';
 import { sampleGridLatents, train, type ActiveEngine, type CheckpointStore, type EpochMetrics, type TrainSettings } from '@vae/train';
 import type { ModelInfo } from '../model-client.js';
 import { modelInfoOf } from './model-ops.js';
@@ -66,10 +66,11 @@ export class TrainingRun {
   constructor(private readonly options: TrainingRunOptions & { model?: Vae; info?: ModelInfo; checkpoint?: Uint8Array; metrics?: EpochMetrics[] }) {
     const { settings, data } = options;
     this.data = { train: takeFirst(data.train, settings.trainSize), test: takeFirst(data.test, settings.testSize) };
-    const config = resolveVaeConfig({ inputDim: data.train.rows * data.train.cols, latentDim: settings.latentDim });
-    this.model = options.model ?? new Vae(config, { seed: settings.seed });
-    if (JSON.stringify(this.model.config) !== JSON.stringify(config)) {
-      throw new Error(`the kept model (${JSON.stringify(this.model.config)}) does not fit this data (${data.train.rows}×${data.train.cols} images)`);
+    const image = { height: data.train.rows, width: data.train.cols, channels: 1 };
+    const description = mlpDescription({ inputDim: image.height * image.width, latentDim: settings.latentDim }, image);
+    this.model = options.model ?? new Vae(description, { seed: settings.seed });
+    if (!sameDescription(this.model.description, description)) {
+      throw new Error(`the kept model (${JSON.stringify(this.model.description.input)}, latent ${this.model.latentDim}) does not fit this data (${data.train.rows}×${data.train.cols} images)`);
     }
     this.info = options.info ?? modelInfoOf(this.model, { metadata: { settings } }, 'trained in this page');
     this.fixedZ = sampleGridLatents(settings.seed, settings.latentDim);

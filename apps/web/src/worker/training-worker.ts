@@ -13,7 +13,7 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { fetchMnist, mnistFromFileBytes, type MnistData } from '@vae/data';
-import { resolveVaeConfig, serializeVae, deserializeVae, Vae } from '@vae/model';
+import { mlpDescription, serializeVae, deserializeVae, Vae } from '@vae/model';
 import { DEFAULT_TRAIN_SETTINGS, type ActiveEngine } from '@vae/train';
 import { browserEngineRegistry } from '../engines.js';
 import type { ModelInfo } from '../model-client.js';
@@ -62,7 +62,7 @@ function replaceModel(next: Vae, nextInfo: ModelInfo): ModelInfo {
 
 async function init(backend: WorkerRequest & { type: 'init' }): Promise<EngineReport> {
   const { engine: active, skipped } = await browserEngineRegistry({ wasmThreads: backend.wasmThreads }).resolve(backend.backend, {
-    model: resolveVaeConfig(),
+    model: mlpDescription(),
     settings: DEFAULT_TRAIN_SETTINGS,
   });
   engine = active;

@@ -40,7 +40,7 @@ export function latents(latentDim: number, seed: number): Float32Array {
 
 /** What @vae/model computes on the same inputs: the reference every export is compared with. */
 export async function referenceOutputs(vae: Vae, x: Float32Array, z: Float32Array) {
-  const { inputDim, latentDim } = vae.config;
+  const { inputDim, latentDim } = vae;
   const read = async (t: tf.Tensor) => {
     const values = (await t.data()) as Float32Array;
     t.dispose();

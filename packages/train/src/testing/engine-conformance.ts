@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, gatherBatchInto, normalizationRange, type MnistSplit, type Normalization } from '@vae/data';
 import type { ElboOptions, Reconstruction } from '@vae/loss';
-import { Vae, type VaeConfig } from '@vae/model';
+import { convDescription, mlpDescription, Vae, type ModelDescription } from '@vae/model';
 import { describe, expect, it } from 'vitest';
 import { memoryCheckpointStore, type EpochMetrics } from '../checkpoint.js';
 import type { StepEngineContext, StepEngineFactory } from '../step-engine.js';
@@ -20,12 +20,17 @@ export interface EngineUnderTest {
   engine: StepEngineFactory;
   /** Relative tolerance against the reference (float32 rounding in another order). Default 1e-4. */
   tolerance?: number;
+  /**
+   * Whether the engine trains this model (its `EngineDefinition.supports`): the cases it declines
+   * are checked to be declined with a reason, and not run. Default: it takes every case.
+   */
+  supports?: (model: ModelDescription) => true | string;
 }
 
 /** One run's shape: a small random model and settings, so every engine (even on a software GPU) runs it in seconds. */
 export interface ConformanceCase {
   label: string;
-  model: VaeConfig;
+  model: ModelDescription;
   reconstruction: Reconstruction;
   normalization: Normalization;
   beta: number;
@@ -48,17 +53,27 @@ export function conformanceCases(seed = 1): ConformanceCase[] {
     { reconstruction: 'gaussian', normalization: 'symmetric', beta: 2 },
     { reconstruction: 'gaussian', normalization: 'unit', beta: 0 },
   ];
-  return settings.map((s, i) => {
+  const mlp = settings.map((s, i): ConformanceCase => {
     const rows = side();
-    const model: VaeConfig = {
+    const config = {
       inputDim: rows * rows,
       encoderHidden: Array.from({ length: int(1, 2) }, () => int(5, 70)),
       latentDim: int(2, 6),
       decoderHidden: Array.from({ length: int(1, 2) }, () => int(5, 70)),
     };
-    return { label: `${s.reconstruction}/${s.normalization}, β=${s.beta}, ${JSON.stringify(model)}`, model, ...s, batchSize: int(5, 24), seed: 10 + i };
+    return { label: `${s.reconstruction}/${s.normalization}, β=${s.beta}, MLP ${JSON.stringify(config)}`, model: mlpDescription(config), ...s, batchSize: int(5, 24), seed: 10 + i };
   });
+  // Convolutional models (conv2d, reshape, conv2dTranspose layers): every engine that takes them must match too.
+  const conv = settings.slice(0, 2).map((s, i): ConformanceCase => {
+    const side = 4 * int(1, 2);
+    const options = { input: { height: side, width: side, channels: 1 }, latentDim: int(2, 4), filters: [int(2, 4), int(2, 5)], dense: int(4, 12) };
+    return { label: `${s.reconstruction}/${s.normalization}, β=${s.beta}, conv ${JSON.stringify(options)}`, model: convDescription(options), ...s, batchSize: int(3, 8), seed: 20 + i };
+  });
+  return [...mlp, ...conv];
 }
+
+/** Values per example and the latent size of a case's model. */
+const inputDimOf = (c: ConformanceCase) => c.model.input.height * c.model.input.width * c.model.input.channels;
 
 /** Random `side`×`side` images, about two thirds of the pixels zero (as in MNIST), so sparse paths run too. */
 export function conformanceSplit(count: number, side: number, seed: number): MnistSplit {
@@ -69,7 +84,7 @@ export function conformanceSplit(count: number, side: number, seed: number): Mni
 }
 
 const lossOptionsOf = (c: ConformanceCase): ElboOptions => ({ beta: c.beta, reconstruction: c.reconstruction, gaussian: { range: normalizationRange(c.normalization) } });
-const sideOf = (c: ConformanceCase) => Math.round(Math.sqrt(c.model.inputDim));
+const sideOf = (c: ConformanceCase) => c.model.input.height;
 
 async function useBackend(name: string): Promise<void> {
   if (!(await tf.setBackend(name))) throw new Error(`the conformance reference needs the '${name}' tfjs backend: import '@tensorflow/tfjs-backend-${name}' in the test`);
@@ -87,7 +102,7 @@ async function stepRun(activate: () => Promise<void>, factory: StepEngineFactory
   const engine = factory(context);
   const split = conformanceSplit(c.batchSize * steps, sideOf(c), c.seed);
   const order = Uint32Array.from({ length: split.count }, (_, i) => i);
-  const x = new Float32Array(c.batchSize * c.model.inputDim);
+  const x = new Float32Array(c.batchSize * inputDimOf(c));
   const losses: number[] = [];
   try {
     for (let s = 0; s < steps; s++) {
@@ -207,8 +222,20 @@ export function describeEngineConformance(subject: EngineUnderTest, cases: Confo
     });
     return;
   }
+  const support = (c: ConformanceCase) => subject.supports?.(c.model) ?? true;
+  const accepted = cases.filter((c) => support(c) === true);
+  const declined = cases.filter((c) => support(c) !== true);
+  const isMlp = (c: ConformanceCase) => c.label.includes('MLP');
+  const mlp = accepted.filter(isMlp);
   describe.skipIf(subject.unavailable !== null)(`${title}${subject.unavailable === null ? '' : ` (skipped: ${subject.unavailable})`}`, () => {
-    it.each(cases.map((c) => [c.label, c] as const))('gradients and the loss of one step match the reference: %s', async (_label, c) => {
+    if (declined.length > 0) {
+      it.each(declined.map((c) => [c.label, c] as const))('declines, with a reason, a model it has no kernel for: %s', (_label, c) => {
+        const reason = support(c);
+        expect(typeof reason === 'string' && reason.length > 10, `reason: ${String(reason)}`).toBe(true);
+      });
+    }
+
+    it.each(accepted.map((c) => [c.label, c] as const))('gradients and the loss of one step match the reference: %s', async (_label, c) => {
       const got = await stepRun(subject.activate, subject.engine, c, 1);
       const want = await stepRun(reference, tfjsStepEngine, c, 1);
       expectClose(got.losses[0]!, want.losses[0]!, tolerance, 'loss of the step');
@@ -216,10 +243,10 @@ export function describeEngineConformance(subject: EngineUnderTest, cases: Confo
       await reference();
       const model = new Vae(c.model, { seed: c.seed });
       const split = conformanceSplit(c.batchSize, sideOf(c), c.seed);
-      const x = gatherBatchInto(split, Uint32Array.from({ length: c.batchSize }, (_, i) => i), 0, c.batchSize, c.normalization, new Float32Array(c.batchSize * c.model.inputDim), createRng(7));
+      const x = gatherBatchInto(split, Uint32Array.from({ length: c.batchSize }, (_, i) => i), 0, c.batchSize, c.normalization, new Float32Array(c.batchSize * inputDimOf(c)), createRng(7));
       const direct = tf.tidy(() => {
         const eps = tf.randomNormal([c.batchSize, c.model.latentDim], 0, 1, 'float32', 1000) as tf.Tensor2D;
-        const { gradients } = lossAndGradients(model, tf.tensor2d(x, [c.batchSize, c.model.inputDim]), eps, lossOptionsOf(c));
+        const { gradients } = lossAndGradients(model, tf.tensor2d(x, [c.batchSize, inputDimOf(c)]), eps, lossOptionsOf(c));
         return model.namedVariables().map(({ variable }) => Float32Array.from(gradients[variable.name]!.dataSync() as Float32Array));
       });
       const names = model.namedVariables().map((v) => v.name);
@@ -232,7 +259,7 @@ export function describeEngineConformance(subject: EngineUnderTest, cases: Confo
     });
 
     it('Adam over several steps: losses, moments and weights match the reference', async () => {
-      const c = cases[0]!;
+      const c = mlp[0]!;
       const got = await stepRun(subject.activate, subject.engine, c, 5);
       const want = await stepRun(reference, tfjsStepEngine, c, 5);
       expect(got.iterations).toBe(5);
@@ -241,14 +268,15 @@ export function describeEngineConformance(subject: EngineUnderTest, cases: Confo
       expectSameRun({ metrics: [], weights: got.weights }, { metrics: [], weights: want.weights }, tolerance, 'after 5 steps');
     });
 
-    it.each(cases.slice(0, 2).map((c) => [c.label, c] as const))('a short train() run gives the reference’s losses: %s', async (_label, c) => {
+    const trainCases = [...mlp.slice(0, 2), ...accepted.filter((c) => !isMlp(c)).slice(0, 1)];
+    it.each(trainCases.map((c) => [c.label, c] as const))('a short train() run gives the reference’s losses: %s', async (_label, c) => {
       const got = await trainRun(subject.activate, subject.engine, c, 2);
       const want = await trainRun(reference, tfjsStepEngine, c, 2);
       expectSameRun(got, want, tolerance, subject.name);
     });
 
     it('a checkpoint moves between the engine and the reference, both ways, and the run continues as if it had not stopped', async () => {
-      const c = cases[2]!;
+      const c = mlp[2]!;
       const straight = await trainRun(reference, tfjsStepEngine, c, 2);
       const engineFirst = await trainRun(subject.activate, subject.engine, c, 1);
       const thenReference = await trainRun(reference, tfjsStepEngine, c, 2, { resume: engineFirst.checkpoint });
@@ -259,7 +287,7 @@ export function describeEngineConformance(subject: EngineUnderTest, cases: Confo
     });
 
     it('keeps the tensor count flat across epochs and releases everything it made', async () => {
-      const c = cases[1]!;
+      const c = mlp[1]!;
       await subject.activate();
       const before = tf.memory().numTensors;
       const perEpoch: number[] = [];
