@@ -48,7 +48,7 @@ async function logWeightsFor(engine: ActiveEngine, model: OpenedModel & { vae: V
 export async function runEval(command: Command, io: CommandIo): Promise<void> {
   const flags = command.opts<EvalFlags>();
   const opened = await openModel(flags);
-  const test = await loadTestSet(flags, opened.description, io.log);
+  const test = await loadTestSet(flags, opened, io.log);
   const engine = await activateFor(flags, opened, io.log);
   const model = { ...opened, vae: await loadWeights(flags, opened) };
   try {

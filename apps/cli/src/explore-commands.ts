@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, gatherBatchInto, normalizationRange, type MnistSplit } from '@vae/data';
+import { createRng, gatherBatchInto, normalizationRange, valuesPerImage, type MnistSplit } from '@vae/data';
 import type { Vae } from '@vae/model';
 import { interpolateLatents, manifoldGridLatents, sampleGridLatents, type InterpolationMode } from '@vae/train';
 import { encodePng, imageGrid, latentScatterSvg, pcaProject } from '@vae/viz';
 import { Command, Option } from 'commander';
 import { nonNegativeInt, positiveInt, positiveNumber } from './flag-parsers.js';
-import { activateFor, InputError, loadTestSet, loadWeights, modelCommand, openModel, type ModelFlags, type OpenedModel } from './model-input.js';
+import { activateFor, drawableImage, InputError, loadTestSet, loadWeights, modelCommand, openModel, type ModelFlags, type OpenedModel } from './model-input.js';
 import { writeOutput, type CommandIo } from './output-files.js';
 import { svgToPng } from './svg-to-png.js';
 import { UsageError } from './train-options.js';
@@ -42,7 +42,7 @@ async function encodeMeans(vae: Vae, x: Float32Array, count: number): Promise<Fl
 
 /** Test images `indices`, normalized as the model was trained (a `dynamic-binary` draw seeded by `seed`), in a buffer of their own. */
 function testRows(test: MnistSplit, indices: readonly number[], model: LoadedModel, seed: number): Float32Array {
-  const pixels = test.rows * test.cols;
+  const pixels = valuesPerImage(test); // rows·cols·channels
   const order = Uint32Array.from(indices);
   return gatherBatchInto(test, order, 0, order.length, model.normalization, new Float32Array(order.length * pixels), createRng(seed));
 }
@@ -74,13 +74,6 @@ async function withModel(
 
 type LoadedModel = OpenedModel & { vae: Vae };
 
-const side = (vae: Vae) => Math.round(Math.sqrt(vae.inputDim));
-
-function checkSquareImages(vae: Vae): void {
-  const s = side(vae);
-  if (s * s !== vae.inputDim) throw new InputError(`the model's images have ${vae.inputDim} pixels, not a square: cannot draw them`);
-}
-
 // ---- sample -------------------------------------------------------------------------------
 
 export function sampleCommand(): Command {
@@ -92,15 +85,14 @@ export function sampleCommand(): Command {
 export async function runSample(command: Command, io: CommandIo): Promise<void> {
   const { grid, temperature } = command.opts<{ grid: number; temperature: number }>();
   await withModel(command, io, async (model, flags) => {
-    checkSquareImages(model.vae);
+    const tile = drawableImage(model); // imageGrid's width, height and channels: grey, or RGB for 3
     const count = grid * grid;
     const z = tf.tidy(() => tf.mul(sampleGridLatents(flags.seed, model.vae.latentDim, count), temperature));
     const latents = (await z.data()) as Float32Array;
     z.dispose();
     const pixels = await decodeRows(model.vae, latents, count);
-    const s = side(model.vae);
     const file = join(model.outDir, `samples-${grid}x${grid}-t${temperature}-seed${flags.seed}.png`);
-    await writeOutput(file, encodePng(imageGrid(pixels, { count, columns: grid, width: s, height: s })), io);
+    await writeOutput(file, encodePng(imageGrid(pixels, { count, columns: grid, ...tile })), io);
   });
 }
 
@@ -116,8 +108,8 @@ export function reconstructCommand(): Command {
 export async function runReconstruct(command: Command, io: CommandIo): Promise<void> {
   const { count, start, columns } = command.opts<{ count: number; start: number; columns: number }>();
   await withModel(command, io, async (model, flags) => {
-    checkSquareImages(model.vae);
-    const test = await loadTestSet(flags, model.description, io.log);
+    const tile = drawableImage(model);
+    const test = await loadTestSet(flags, model, io.log);
     if (start + count > test.count) throw new UsageError(`--start ${start} --count ${count}: the test set has ${test.count} images (indices 0–${test.count - 1})`);
     const x = testRows(test, Array.from({ length: count }, (_, i) => start + i), model, flags.seed);
     const reconstructions = await decodeRows(model.vae, await encodeMeans(model.vae, x, count), count);
@@ -133,9 +125,8 @@ export async function runReconstruct(command: Command, io: CommandIo): Promise<v
       tiles.set(originals.subarray(i * pixels, (i + 1) * pixels), ((2 * row) * cols + col) * pixels);
       tiles.set(reconstructions.subarray(i * pixels, (i + 1) * pixels), ((2 * row + 1) * cols + col) * pixels);
     }
-    const s = side(model.vae);
     const file = join(model.outDir, `reconstructions-${start}-${start + count - 1}.png`);
-    await writeOutput(file, encodePng(imageGrid(tiles, { count: rows * 2 * cols, columns: cols, width: s, height: s })), io);
+    await writeOutput(file, encodePng(imageGrid(tiles, { count: rows * 2 * cols, columns: cols, ...tile })), io);
   });
 }
 
@@ -174,8 +165,8 @@ function endpoint(test: MnistSplit, index: number | undefined, digit: number | u
 export async function runInterpolate(command: Command, io: CommandIo): Promise<void> {
   const options = command.opts<InterpolateFlags>();
   await withModel(command, io, async (model, flags) => {
-    checkSquareImages(model.vae);
-    const test = await loadTestSet(flags, model.description, io.log);
+    const tile = drawableImage(model);
+    const test = await loadTestSet(flags, model, io.log);
     const a = endpoint(test, options.from, options.fromDigit, 'from');
     const b = endpoint(test, options.to, options.toDigit, 'to');
     const x = testRows(test, [a, b], model, flags.seed);
@@ -189,10 +180,9 @@ export async function runInterpolate(command: Command, io: CommandIo): Promise<v
     strip.set(originals.subarray(0, pixels), 0);
     strip.set(decoded, pixels);
     strip.set(originals.subarray(pixels), (options.steps + 1) * pixels);
-    const s = side(model.vae);
     const file = join(model.outDir, `interpolation-${a}-to-${b}-${options.mode}-${options.steps}.png`);
     io.log(`interpolating test image ${a} (a ${test.labels[a]}) → ${b} (a ${test.labels[b]}), ${options.mode}`);
-    await writeOutput(file, encodePng(imageGrid(strip, { count: options.steps + 2, columns: options.steps + 2, width: s, height: s })), io);
+    await writeOutput(file, encodePng(imageGrid(strip, { count: options.steps + 2, columns: options.steps + 2, ...tile })), io);
   });
 }
 
@@ -206,7 +196,7 @@ export function latentCommand(): Command {
 export async function runLatent(command: Command, io: CommandIo): Promise<void> {
   const { n } = command.opts<{ n?: number }>();
   await withModel(command, io, async (model, flags) => {
-    const test = await loadTestSet(flags, model.description, io.log);
+    const test = await loadTestSet(flags, model, io.log);
     const count = Math.min(n ?? test.count, test.count);
     const x = testRows(test, Array.from({ length: count }, (_, i) => i), model, flags.seed);
     const latentDim = model.vae.latentDim;
@@ -253,12 +243,11 @@ export async function runManifold(command: Command, io: CommandIo): Promise<void
     }
   };
   await withModel(command, io, async (model) => {
-    checkSquareImages(model.vae);
+    const tile = drawableImage(model);
     const latentDim = model.vae.latentDim;
     const z = manifoldGridLatents(grid, latentDim, { dims: [parsed[0]!, parsed[1]!] });
     const pixels = await decodeRows(model.vae, z, grid * grid);
-    const s = side(model.vae);
     const file = join(model.outDir, `manifold-${grid}x${grid}-z${parsed[0]}-z${parsed[1]}.png`);
-    await writeOutput(file, encodePng(imageGrid(pixels, { count: grid * grid, columns: grid, width: s, height: s, padding: 0 })), io);
+    await writeOutput(file, encodePng(imageGrid(pixels, { count: grid * grid, columns: grid, ...tile, padding: 0 })), io);
   }, checkDims);
 }

@@ -1,10 +1,10 @@
 import { access, readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { isNormalization, NORMALIZATIONS, normalizationRange, type Normalization } from '@vae/data';
+import { imageShape, isNormalization, NORMALIZATIONS, normalizationRange, valuesPerImage, type Normalization } from '@vae/data';
 import { loadMnist, takeFirst, type MnistData, type MnistSource } from '@vae/data/node';
 import { checkReconstructionRange, LossConfigError, RECONSTRUCTIONS, type Reconstruction, type ReconstructionOptions } from '@vae/loss';
-import { loadVae, parseModelJson, type ModelDescription, type Vae } from '@vae/model/node';
+import { loadVae, MLP_MODEL_FORMAT, parseModelJson, type ImageShape, type ModelDescription, type Vae } from '@vae/model/node';
 import { DEFAULT_TRAIN_SETTINGS } from '@vae/train';
 import { ENGINE_CHOICES, selectEngine, type EngineChoice } from './engines/node-engines.js';
 import { integer, positiveInt } from './flag-parsers.js';
@@ -46,6 +46,12 @@ export interface ModelFlags {
 export interface OpenedModel {
   /** What the saved model is (from model.json; a model saved before descriptions reads as its MLP). */
   description: ModelDescription;
+  /**
+   * Whether model.json records the image shape (`description.input`). A model saved before
+   * descriptions records only its input size: its shape is a guess (square and grey when the size
+   * is a square), see `drawableImage`.
+   */
+  imageShapeRecorded: boolean;
   /** The folder holding model.json and weights.bin. */
   modelDir: string;
   /** The run directory around it, when there is one (it has config.json). */
@@ -83,11 +89,13 @@ export async function openModel(flags: ModelFlags, baseDir = process.env.INIT_CW
     throw new InputError(`--model ${flags.model}: no model.json there or in ${join(flags.model, 'model')}; name a run directory written by \`vae train\` or a model/ folder`);
   }
   let description: ModelDescription;
+  let imageShapeRecorded: boolean;
   let metadata: { settings?: { normalization?: unknown; reconstruction?: unknown } } | undefined;
   const jsonPath = join(modelDir, 'model.json');
   try {
     const doc = parseModelJson(JSON.parse(await readFile(jsonPath, 'utf8')), jsonPath);
     description = doc.description;
+    imageShapeRecorded = doc.format !== MLP_MODEL_FORMAT;
     metadata = doc.metadata;
   } catch (error) {
     throw new InputError(`--model ${flags.model}: ${(error as Error).message}`);
@@ -103,20 +111,51 @@ export async function openModel(flags: ModelFlags, baseDir = process.env.INIT_CW
   }
   const runDir = basename(modelDir) === 'model' && (await exists(join(dirname(modelDir), 'config.json'))) ? dirname(modelDir) : null;
   const outDir = flags.out !== undefined ? abs(flags.out) : join(runDir ?? dirname(modelDir), 'explore');
-  return { description, modelDir, runDir, normalization, reconstruction, lossOptions: { reconstruction, gaussian: { range: normalizationRange(normalization) } }, outDir };
+  return { description, imageShapeRecorded, modelDir, runDir, normalization, reconstruction, lossOptions: { reconstruction, gaussian: { range: normalizationRange(normalization) } }, outDir };
 }
 
-/** The test split the flags name, checked against the model's input size. */
-export async function loadTestSet(flags: ModelFlags, description: ModelDescription, log: (line: string) => void, baseDir = process.env.INIT_CWD ?? process.cwd()): Promise<MnistData['test']> {
+/**
+ * The image a model's outputs are drawn as (height × width × channels, channels last): the shape
+ * its model.json records. A model saved before image shapes were recorded is taken as square and
+ * grey; one whose size is not a square cannot be drawn (`InputError`).
+ */
+export function drawableImage(model: Pick<OpenedModel, 'description' | 'imageShapeRecorded'>): ImageShape {
+  const { input } = model.description;
+  if (model.imageShapeRecorded) return input;
+  const size = input.height * input.width * input.channels;
+  const side = Math.round(Math.sqrt(size));
+  if (side * side !== size) {
+    throw new InputError(
+      `the model's images have ${size} values, not a square, and its model.json (saved before image shapes were recorded) does not say their shape: cannot draw them; retrain it with this version`,
+    );
+  }
+  return { height: side, width: side, channels: 1 };
+}
+
+/**
+ * The test split the flags name, checked against the model's image: its shape (height, width,
+ * channels) when model.json records it, else its size.
+ */
+export async function loadTestSet(
+  flags: ModelFlags,
+  model: Pick<OpenedModel, 'description' | 'imageShapeRecorded'>,
+  log: (line: string) => void,
+  baseDir = process.env.INIT_CWD ?? process.cwd(),
+): Promise<MnistData['test']> {
   if (flags.data === 'dir' && flags.dataDir === undefined) throw new UsageError('--data dir needs --data-dir <dir>: the directory holding the four MNIST files');
   const dataDir = flags.dataDir === undefined ? undefined : isAbsolute(flags.dataDir) ? flags.dataDir : resolve(baseDir, flags.dataDir);
   const loaded = await loadMnist({ source: flags.data, dataDir, log });
   const test = takeFirst(loaded.test, flags.testSize ?? Infinity);
-  const { height, width, channels } = description.input;
+  const { height, width, channels } = model.description.input;
   const inputDim = height * width * channels;
-  const pixels = test.rows * test.cols * ((test as { channels?: number }).channels ?? 1);
-  if (pixels !== inputDim) {
-    throw new InputError(`the model takes ${inputDim} values per image (${height}×${width}×${channels}), the data has ${test.rows}×${test.cols} = ${pixels}`);
+  const data = imageShape(test);
+  const values = valuesPerImage(test);
+  const sameShape = data.height === height && data.width === width && data.channels === channels;
+  if (values !== inputDim || (model.imageShapeRecorded && !sameShape)) {
+    throw new InputError(
+      `the model takes ${inputDim} values per image (${height}×${width}×${channels}), the data has ${data.height}×${data.width}×${data.channels} = ${values}; ` +
+        'use the data the model was trained on (--data, --data-dir)',
+    );
   }
   return test;
 }

@@ -2,10 +2,14 @@ import cliProgress from 'cli-progress';
 import type { BatchEvent, EpochMetrics } from '@vae/train';
 import { formatCount, formatLoss, formatSeconds } from './format.js';
 
-/** `Epoch [3/50] Loss: 111.86 | test 108.96 (recon 90.7, kl 18.2) | 4.3 s, 14,000 samples/s` */
-export function epochLine(m: EpochMetrics, epochs: number): string {
+/**
+ * `Epoch [3/50] Loss: 111.86 | test 108.96 (recon 90.7, kl 18.2) | 4.3 s, 14,000 samples/s`; with
+ * `showBeta` (a KL warm-up) the β of the epoch's last step follows the train loss, which used it:
+ * `Loss: 111.86 (β 0.375) | …`.
+ */
+export function epochLine(m: EpochMetrics, epochs: number, showBeta = false): string {
   return (
-    `Epoch [${m.epoch}/${epochs}] Loss: ${formatLoss(m.trainLoss)} | ` +
+    `Epoch [${m.epoch}/${epochs}] Loss: ${formatLoss(m.trainLoss)}${showBeta ? ` (β ${Number(m.beta.toFixed(3))})` : ''} | ` +
     `test ${formatLoss(m.testLoss)} (recon ${m.testRecon.toFixed(1)}, kl ${m.testKl.toFixed(1)}) | ` +
     `${formatSeconds(m.seconds)}, ${formatCount(m.samplesPerSecond)} samples/s`
   );

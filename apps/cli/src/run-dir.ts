@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EpochMetrics } from '@vae/train';
-import { saveVae, writeFileAtomic, type Vae } from '@vae/model/node';
+import { saveVae, writeFileAtomic, type ImageShape, type Vae } from '@vae/model/node';
 import { encodePng, imageGrid, lossCurveSvg } from '@vae/viz';
 import { fsReason, isFsError, TEMP_SUFFIX, withFile } from './file-errors.js';
 import { makeDirectory } from './make-directory.js';
@@ -162,10 +162,14 @@ export class RunDirectory {
     return withFile(file, () => writeFileAtomic(file, metrics.map((m) => `${JSON.stringify(m)}\n`).join('')));
   }
 
-  /** `samples/epoch-NNN.png`: `count` decoded images (`[count, rows·cols]` in [0, 1], not necessarily square) as a grid. */
-  async writeSamples(epoch: number, pixels: Float32Array, count: number, size: { rows: number; cols: number }): Promise<string> {
+  /**
+   * `samples/epoch-NNN.png`: `count` decoded images (`[count, height·width·channels]` in [0, 1],
+   * not necessarily square) as a grid: grey, RGB for 3 channels (other counts: a panel per channel).
+   */
+  async writeSamples(epoch: number, pixels: Float32Array, count: number, image: ImageShape): Promise<string> {
     const file = join(this.samplesDir, `epoch-${String(epoch).padStart(3, '0')}.png`);
-    await withFile(file, () => writeFileAtomic(file, encodePng(imageGrid(pixels, { count, width: size.cols, height: size.rows }))));
+    const { height, width, channels } = image;
+    await withFile(file, () => writeFileAtomic(file, encodePng(imageGrid(pixels, { count, width, height, channels }))));
     return file;
   }
 

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadMnist, takeFirst, type MnistData } from '@vae/data/node';
+import { imageShape, loadMnist, takeFirst, type MnistData } from '@vae/data/node';
 import { Vae } from '@vae/model';
 import { describeArchitecture } from './model-architecture.js';
 import { SAMPLE_GRID_COUNT, sampleGridLatents, train, type CheckpointStore, type EpochMetrics, type TrainOptions } from '@vae/train';
@@ -61,7 +61,7 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
       io.log(`data: using the first ${formatCount(data.train.count)} train / ${formatCount(data.test.count)} test images`);
     }
     // The engine is chosen before anything is written: one that cannot run leaves no run directory behind.
-    const image = { height: data.train.rows, width: data.train.cols, channels: (data.train as { channels?: number }).channels ?? 1 };
+    const image = imageShape(data.train); // height × width × channels: recorded in model.json (and config.json) with the model
     const modelDescription = describeArchitecture(config.architecture ?? 'mlp', image, config.latentDim);
     const { engine, description } = await selectEngine(config.backend, { model: modelDescription, settings: config });
     io.log(`backend: ${description}`);
@@ -121,6 +121,7 @@ async function trainInto(
       normalization: config.normalization,
       reconstruction: config.reconstruction,
       beta: config.beta,
+      klWarmupEpochs: config.klWarmupEpochs,
       checkpoint: store,
       resume,
       resumeSource: join(run.checkpointDir, CHECKPOINT_FILE),
@@ -129,7 +130,7 @@ async function trainInto(
       onBatch: (event) => io.progress?.update(event),
       onEpoch: async (metrics) => {
         io.progress?.stop();
-        io.out(epochLine(metrics, config.epochs));
+        io.out(epochLine(metrics, config.epochs, config.klWarmupEpochs > 0));
         // Memory figures ride along in metrics.jsonl, so a long run shows whether it grows.
         const memory = { rssMB: Math.round(process.memoryUsage().rss / 2 ** 20), tensors: tf.memory().numTensors };
         history = [...history.filter((m) => m.epoch < metrics.epoch), { ...metrics, ...memory }];
@@ -139,7 +140,7 @@ async function trainInto(
           const probabilities = model.decode(fixedZ);
           const pixels = (await probabilities.data()) as Float32Array;
           probabilities.dispose();
-          await run.writeSamples(metrics.epoch, pixels, SAMPLE_GRID_COUNT, { rows: data.train.rows, cols: data.train.cols });
+          await run.writeSamples(metrics.epoch, pixels, SAMPLE_GRID_COUNT, model.description.input);
         }
       },
     });

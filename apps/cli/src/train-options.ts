@@ -6,7 +6,7 @@ import type { MnistSource } from '@vae/data/node';
 import { checkReconstructionRange, LossConfigError, RECONSTRUCTIONS, type Reconstruction } from '@vae/loss';
 import { ENGINE_CHOICES, type EngineChoice } from './engines/node-engines.js';
 import { fsReason } from './file-errors.js';
-import { integer, nonNegativeNumber, positiveInt, positiveNumber } from './flag-parsers.js';
+import { integer, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from './flag-parsers.js';
 import { timestampName } from './format.js';
 
 /** Every setting of a `train` run; saved as `settings` in the run's `config.json`. */
@@ -21,6 +21,8 @@ export interface TrainRunConfig {
   normalization: Normalization;
   reconstruction: Reconstruction;
   beta: number;
+  /** Epochs over which β rises linearly from 0 to `beta` (KL warm-up); 0 = none. */
+  klWarmupEpochs: number;
   data: MnistSource;
   /** Absolute path, or null. */
   dataDir: string | null;
@@ -62,6 +64,7 @@ export function trainCommand(): Command {
     .addOption(new Option('--normalize <mode>', 'pixel scaling: unit [0,1], symmetric [-1,1], binary, dynamic-binary').choices(NORMALIZATIONS).default('unit'))
     .addOption(new Option('--reconstruction <term>', 'reconstruction term: bernoulli (BCE) or gaussian (MSE)').choices(RECONSTRUCTIONS).default('bernoulli'))
     .addOption(new Option('--beta <weight>', 'weight of the KL term (beta-VAE)').default(1).argParser(nonNegativeNumber))
+    .addOption(new Option('--kl-warmup <epochs>', 'KL warm-up: beta rises linearly from 0 over the first n epochs (0: none)').default(0).argParser(nonNegativeInt))
     .addOption(new Option('--backend <name>', 'what trains; auto picks the fastest that works here (see `vae backends`)').choices(ENGINE_CHOICES).default('auto'))
     .addOption(new Option('--sample-every <n>', 'write samples/epoch-NNN.png every n epochs (and after the last)').default(3).argParser(positiveInt))
     .addOption(new Option('--out <dir>', 'run directory (default: runs/<timestamp>)'))
@@ -83,6 +86,7 @@ interface RawTrainFlags {
   normalize: Normalization;
   reconstruction: Reconstruction;
   beta: number;
+  klWarmup: number;
   backend: EngineChoice;
   sampleEvery: number;
   out?: string;
@@ -103,6 +107,7 @@ const FLAG_OF: Record<keyof TrainRunConfig, string> = {
   normalization: '--normalize',
   reconstruction: '--reconstruction',
   beta: '--beta',
+  klWarmupEpochs: '--kl-warmup',
   data: '--data',
   dataDir: '--data-dir',
   trainSize: '--train-size',
@@ -127,7 +132,7 @@ export async function resolveTrainConfig(
   const flags = command.opts<RawTrainFlags>();
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const given = (field: keyof TrainRunConfig) => {
-    const key = { learningRate: 'lr', normalization: 'normalize', architecture: 'model' }[field as string] ?? field;
+    const key = { learningRate: 'lr', normalization: 'normalize', architecture: 'model', klWarmupEpochs: 'klWarmup' }[field as string] ?? field;
     return command.getOptionValueSource(key) === 'cli';
   };
   let config: TrainRunConfig = {
@@ -140,6 +145,7 @@ export async function resolveTrainConfig(
     normalization: flags.normalize,
     reconstruction: flags.reconstruction,
     beta: flags.beta,
+    klWarmupEpochs: flags.klWarmup,
     data: flags.data,
     dataDir: flags.dataDir === undefined ? null : abs(flags.dataDir),
     trainSize: flags.trainSize ?? null,
@@ -181,7 +187,7 @@ export async function resolveTrainConfig(
 }
 
 /** Settings added after runs were first written, with the value those runs had. */
-const ADDED_LATER: Partial<TrainRunConfig> = { architecture: 'mlp' };
+const ADDED_LATER: Partial<TrainRunConfig> = { architecture: 'mlp', klWarmupEpochs: 0 };
 
 async function readRunConfig(runDir: string): Promise<TrainRunConfig> {
   const file = join(runDir, 'config.json');

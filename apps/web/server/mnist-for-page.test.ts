@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, symlink } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DataError, MNIST_FILES, mnistFromFileBytes, parseMnistManifest, type MnistFileRole } from '@vae/data';
+import { DataError, encodeIdx, MNIST_FILES, mnistFromFileBytes, parseMnistManifest, type MnistFileRole } from '@vae/data';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mnistForPage, type MnistForPage } from './mnist-for-page.js';
 import { tempDir, writeMnistDir } from './test-fixtures.js';
@@ -46,6 +46,18 @@ describe('mnistForPage', () => {
     await writeMnistDir(dataDir, { count: 8, gzip: false });
     const data = asPageSees(await mnistForPage({ env: { VAE_DATA_DIR: dataDir }, cacheDir: dir, log }));
     expect([data.train.count, data.test.count, data.test.labels[3]]).toEqual([8, 4, 3]);
+  });
+
+  it('gzips raw IDX images with channels as 4-dim IDX (the page sees their channels)', async () => {
+    const dataDir = path.join(dir, 'colour');
+    await mkdir(dataDir);
+    const rgb = (n: number) => encodeIdx({ kind: 'images', dims: [n, 3, 2, 3], data: Uint8Array.from({ length: n * 18 }, (_, i) => i % 251) });
+    const labels = (n: number) => encodeIdx({ kind: 'labels', dims: [n], data: new Uint8Array(n) });
+    const raw = { trainImages: rgb(5), trainLabels: labels(5), testImages: rgb(2), testLabels: labels(2) };
+    for (const role of Object.keys(raw) as MnistFileRole[]) await writeFile(path.join(dataDir, MNIST_FILES[role].name.replace(/\.gz$/, '')), raw[role]);
+    const data = asPageSees(await mnistForPage({ env: { VAE_DATA_DIR: dataDir }, cacheDir: dir, log }));
+    expect([data.train.count, data.train.rows, data.train.cols, data.train.channels, data.test.channels]).toEqual([5, 3, 2, 3, 3]);
+    expect(data.train.images).toEqual(Uint8Array.from({ length: 90 }, (_, i) => i % 251));
   });
 
   it('falls back to the embedded subset without a data dir or cache, never downloading, and says how to get more', async () => {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { encodeIdx, MNIST_FILE_ROLES, MNIST_FILES, MNIST_MANIFEST_NAME, type MnistData, type MnistFileRole, type MnistManifest } from '@vae/data';
+import { encodeIdx, imageShape, MNIST_FILE_ROLES, MNIST_FILES, MNIST_MANIFEST_NAME, type MnistData, type MnistFileRole, type MnistManifest } from '@vae/data';
 import { defaultCacheDir, loadMnist, mnistCacheDir } from '@vae/data/node';
 import { gzipSync } from 'fflate';
 
@@ -67,9 +67,15 @@ async function gzippedFile(file: string): Promise<Uint8Array | undefined> {
 function encodeRole(data: MnistData, role: MnistFileRole): Uint8Array {
   const split = role.startsWith('train') ? data.train : data.test;
   const idx = role.endsWith('Images')
-    ? encodeIdx({ kind: 'images', dims: [split.count, split.rows, split.cols], data: split.images })
+    ? encodeIdx({ kind: 'images', dims: imageDims(split), data: split.images })
     : encodeIdx({ kind: 'labels', dims: [split.count], data: split.labels });
   return gzipSync(idx, { level: 1 });
+}
+
+/** `[count, rows, cols]` for grey images, `[count, rows, cols, channels]` (4-dim IDX) for images with channels. */
+function imageDims(split: MnistData['train']): number[] {
+  const { height, width, channels } = imageShape(split);
+  return channels === 1 ? [split.count, height, width] : [split.count, height, width, channels];
 }
 
 function count(n: number): string {

@@ -1,4 +1,5 @@
-import type { MnistSplit } from '@vae/data';
+import { imageShape, valuesPerImage, type MnistSplit } from '@vae/data';
+import type { ImageShape } from '@vae/model';
 import type { EpochMetrics } from '@vae/train';
 import { grayToRgba, imageGrid } from '@vae/viz';
 import { addBatchPoint, addEpochPoint, emptyLossSeries, etaSeconds, lossSeriesOf, type LossSeries } from './chart-data.js';
@@ -70,8 +71,13 @@ function requestedWasmThreads(): number {
   return n;
 }
 
-function drawGrid(pixels: Float32Array, side: number): void {
-  const grid = imageGrid(pixels, { count: pixels.length / (side * side), width: side, height: side });
+/** `28×28` for grey images, `32×32×3` with channels. */
+const imageSize = ({ height, width, channels }: ImageShape) => (channels === 1 ? `${height}×${width}` : `${height}×${width}×${channels}`);
+
+/** The sample grid, in the model's image shape: grey, RGB for 3 channels (other counts: a gray panel per channel). */
+function drawGrid(pixels: Float32Array, image: ImageShape): void {
+  const { height, width, channels } = image;
+  const grid = imageGrid(pixels, { count: pixels.length / (height * width * channels), width, height, channels });
   const canvas = el<HTMLCanvasElement>('grid');
   canvas.width = grid.width;
   canvas.height = grid.height;
@@ -125,7 +131,7 @@ function onWorkerEvent(event: WorkerEvent): void {
       page.metrics = [...page.metrics.filter((m) => m.epoch < event.metrics.epoch), event.metrics];
       page.series = addEpochPoint(page.series, event.metrics);
       page.chart?.update(page.series);
-      drawGrid(event.grid, event.side);
+      drawGrid(event.grid, event.image);
       document.body.dataset.epochs = String(event.metrics.epoch);
       document.body.dataset.testLoss = String(event.metrics.testLoss);
       break;
@@ -154,7 +160,7 @@ function openModel(info: ModelInfo): void {
   page.model = info;
   updateButtons();
   closeExplorer('');
-  el('model').textContent = `Open model: ${info.source} · latent dimension ${info.latentDim} · ${info.side}×${info.side} images · inputs scaled "${info.normalization}".`;
+  el('model').textContent = `Open model: ${info.source} · latent dimension ${info.latentDim} · ${imageSize(info.image)} images · inputs scaled "${info.normalization}".`;
   document.body.dataset.model = info.source;
   const { data, client } = page;
   if (!data || !client) return;
@@ -163,8 +169,10 @@ function openModel(info: ModelInfo): void {
     return;
   }
   el('explore').replaceChildren();
-  if (info.inputDim !== data.rows * data.cols) {
-    showError(`the open model takes ${info.inputDim}-pixel images but the data here is ${data.rows}×${data.cols} (${data.rows * data.cols}); open data of the model's size to explore it`);
+  if (info.inputDim !== valuesPerImage(data)) {
+    showError(
+      `the open model takes ${info.inputDim}-value images (${imageSize(info.image)}) but the data here is ${imageSize(imageShape(data))} (${valuesPerImage(data)}); open data of the model's size to explore it`,
+    );
     return;
   }
   page.explorer = mountExplorer(el('explore'), client.modelClient(info), data.split);
@@ -172,8 +180,11 @@ function openModel(info: ModelInfo): void {
 
 async function loadData(client: WorkerClient, request: Parameters<WorkerClient['request']>[0] & { type: 'load-data' }, transfer: Transferable[] = []): Promise<void> {
   const report = await client.request(request, transfer);
-  page.data = { ...report, split: { images: report.testImages, labels: report.testLabels, count: report.test, rows: report.rows, cols: report.cols } };
-  el('data').textContent = `Data: ${report.description} (${report.train.toLocaleString('en-US')} train / ${report.test.toLocaleString('en-US')} test images, ${report.rows}×${report.cols}).`;
+  page.data = {
+    ...report,
+    split: { images: report.testImages, labels: report.testLabels, count: report.test, rows: report.rows, cols: report.cols, channels: report.channels },
+  };
+  el('data').textContent = `Data: ${report.description} (${report.train.toLocaleString('en-US')} train / ${report.test.toLocaleString('en-US')} test images, ${imageSize(imageShape(report))}).`;
   document.body.dataset.data = report.description;
   const form = el<HTMLFormElement>('settings');
   (form.elements.namedItem('trainSize') as HTMLInputElement).value = String(report.train);

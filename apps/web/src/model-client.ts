@@ -1,4 +1,5 @@
 import type { Normalization } from '@vae/data';
+import type { ImageShape } from '@vae/model';
 
 /** What the page knows about the open model (trained in the page, opened from a CLI run, or dropped). */
 export interface ModelInfo {
@@ -6,8 +7,10 @@ export interface ModelInfo {
   latentDim: number;
   /** Pixels per image (784 for 28 × 28). */
   inputDim: number;
-  /** Image side in pixels (28). */
+  /** Image side in pixels (28): the views that draw and take digits need square grey images. */
   side: number;
+  /** The model's image: height × width × channels (channels last), as its description says. */
+  image: ImageShape;
   /** How the model expects its input pixels scaled (the training setting). */
   normalization: Normalization;
   /** Where the model came from, for the page ("trained here", "runs/2026-…", "dropped files"). */

@@ -5,7 +5,7 @@ import type { MnistSplit } from './dataset.js';
 import { createRng } from './rng.js';
 
 const COUNT = 103;
-const split: MnistSplit = { images: fixtureImages(COUNT), labels: fixtureLabels(COUNT), count: COUNT, rows: 28, cols: 28 };
+const split: MnistSplit = { images: fixtureImages(COUNT), labels: fixtureLabels(COUNT), count: COUNT, rows: 28, cols: 28, channels: 1 };
 
 describe('batches', () => {
   it('visits every row exactly once per epoch, with matching pixels and labels', () => {
@@ -76,6 +76,24 @@ describe('gatherBatchInto', () => {
     expect(out[0]).toBeCloseTo(fixturePixel(99, 0) / 127.5 - 1, 6);
     expect(out[PIXELS + 3]).toBeCloseTo(fixturePixel(7, 3) / 127.5 - 1, 6);
     expect(Number.isNaN(dst[2 * PIXELS])).toBe(true); // untouched beyond the batch
+  });
+
+  it('gathers images with channels whole: rows·cols·channels values each, channels last', () => {
+    // 2 images of 2×3 pixels, 3 channels: image i, pixel p, channel c holds 100·i + 10·p + c.
+    const images = Uint8Array.from({ length: 2 * 6 * 3 }, (_, j) => 100 * Math.floor(j / 18) + 10 * Math.floor((j % 18) / 3) + (j % 3));
+    const rgb: MnistSplit = { images, labels: Uint8Array.of(0, 1), count: 2, rows: 2, cols: 3, channels: 3 };
+    const out = gatherBatchInto(rgb, Uint32Array.of(1, 0), 0, 2, 'unit', new Float32Array(2 * 18));
+    expect([...out]).toEqual([...images.subarray(18), ...images.subarray(0, 18)].map((v) => Math.fround(v / 255)));
+    expect(out[3 * 4 + 2]).toBe(Math.fround(142 / 255)); // image 1, pixel (1, 1), blue
+    const sizes = [...batches(rgb, { batchSize: 2, normalization: 'unit', shuffle: false })].map((b) => b.x.length);
+    expect(sizes).toEqual([36]);
+  });
+
+  it('reads a split without channels (code written before they existed) as grey', () => {
+    const { channels: _, ...old } = split;
+    const out = gatherBatchInto(old as MnistSplit, Uint32Array.of(2), 0, 1, 'unit', new Float32Array(PIXELS));
+    expect(out.length).toBe(PIXELS);
+    expect(out[5]).toBe(Math.fround(fixturePixel(2, 5) / 255));
   });
 
   it('rejects bad ranges, small buffers and out-of-range rows', () => {

@@ -1,11 +1,11 @@
-import type { MnistSplit } from './dataset.js';
+import { valuesPerImage, type MnistSplit } from './dataset.js';
 import { normalizeInto, type Normalization } from './normalization.js';
 import type { Rng } from './rng.js';
 import { shuffledIndices } from './shuffle.js';
 
 /** One minibatch. `x` and `labels` live in buffers that the next batch overwrites (see `batches`). */
 export interface Batch {
-  /** `[size, rows·cols]` normalized pixels. */
+  /** `[size, rows·cols·channels]` normalized pixels (channels last). */
   x: Float32Array;
   /** `[size]` class labels. */
   labels: Uint8Array;
@@ -28,8 +28,8 @@ export interface BatchOptions {
 
 /**
  * Gathers the rows `indices[start..end)` of `split` into `dst` (normalized, row after row) and
- * returns the filled part, `dst.subarray(0, (end − start)·rows·cols)`. Only those rows are read:
- * the dataset is never copied as a whole.
+ * returns the filled part, `dst.subarray(0, (end − start)·rows·cols·channels)`. Only those rows
+ * are read: the dataset is never copied as a whole. A split without `channels` is grey (1).
  */
 export function gatherBatchInto(
   split: MnistSplit,
@@ -40,7 +40,7 @@ export function gatherBatchInto(
   dst: Float32Array,
   rng?: Rng,
 ): Float32Array {
-  const pixels = split.rows * split.cols;
+  const pixels = valuesPerImage(split);
   if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= indices.length)) {
     throw new RangeError(`gatherBatchInto: expected 0 <= start <= end <= ${indices.length}, got start ${start}, end ${end}`);
   }
@@ -60,7 +60,7 @@ export function gatherBatchInto(
  * drops the remainder). Options are checked and the permutation is drawn from `rng` when
  * `batches` is called, not when iteration starts, so rng use is easy to follow.
  *
- * Memory: one `[batchSize, rows·cols]` Float32Array and one `[batchSize]` label buffer are
+ * Memory: one `[batchSize, rows·cols·channels]` Float32Array and one `[batchSize]` label buffer are
  * allocated per call and reused for every batch, so **each batch's `x` and `labels` are
  * overwritten by the next one**: use them (e.g. `tf.tensor2d(x, [size, 784])`, which copies)
  * before advancing, or `slice()` them to keep them.
@@ -83,7 +83,7 @@ function* epoch(
   dropLast: boolean,
   rng: Rng | undefined,
 ): Generator<Batch, void, undefined> {
-  const x = new Float32Array(batchSize * split.rows * split.cols);
+  const x = new Float32Array(batchSize * valuesPerImage(split));
   const labels = new Uint8Array(batchSize);
   for (let start = 0; start < split.count; start += batchSize) {
     const end = Math.min(start + batchSize, split.count);

@@ -61,7 +61,7 @@ export function embeddedFromDigitArrays(
 }
 
 function emptySplit(count: number): MnistSplit {
-  return { images: new Uint8Array(count * PIXELS), labels: new Uint8Array(count), count, rows: SIDE, cols: SIDE };
+  return { images: new Uint8Array(count * PIXELS), labels: new Uint8Array(count), count, rows: SIDE, cols: SIDE, channels: 1 };
 }
 
 function copyImage(src: ArrayLike<number>, image: number, dst: Uint8Array, row: number, description: string, digit: number): void {

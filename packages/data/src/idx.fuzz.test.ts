@@ -3,7 +3,7 @@ import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { fixtureImages, fixtureLabels } from '../test-support/fixtures.js';
 import { DataError } from './errors.js';
-import { encodeIdx, parseIdx, type IdxKind } from './idx.js';
+import { encodeIdx, parseIdx } from './idx.js';
 import { mnistFromFileBytes } from './mnist-file-bytes.js';
 import { MNIST_FILE_ROLES } from './mnist-files.js';
 
@@ -12,8 +12,19 @@ const RUNS = { seed: 20_261_202, numRuns: 300, interruptAfterTimeLimit: 20_000 }
 
 const images = encodeIdx({ kind: 'images', dims: [3, 5, 4], data: fixtureImages(1).subarray(0, 60) });
 const labels = encodeIdx({ kind: 'labels', dims: [3], data: fixtureLabels(3) });
+/** Images with channels: 4 dims `[3, 5, 4, 3]`, magic 2052. */
+const colourImages = encodeIdx({ kind: 'images', dims: [3, 5, 4, 3], data: fixtureImages(1).subarray(0, 180) });
 /** Real small files to mutate: raw, gzipped (fixed Huffman, stored blocks, a file name in the header). */
-const BASES = [images, labels, gzipSync(images), gzipSync(labels), gzipSync(images, { level: 0 }), gzipSync(labels, { filename: 'labels.idx' })];
+const BASES = [
+  images,
+  labels,
+  colourImages,
+  gzipSync(images),
+  gzipSync(labels),
+  gzipSync(colourImages),
+  gzipSync(images, { level: 0 }),
+  gzipSync(labels, { filename: 'labels.idx' }),
+];
 
 /** `base` with bytes overwritten (positions taken modulo its length), cut short, then extended. */
 const mutated = fc
@@ -33,19 +44,18 @@ const mutated = fc
     return out;
   });
 
-/** An IDX header with any dims (up to 2^32 − 1 each) before some bytes, gzipped or not: sizes that lie. */
+/** An IDX header (labels: 1 dim, images: 3, or 4 with channels) with any dims (up to 2^32 − 1 each) before some bytes, gzipped or not: sizes that lie. */
 const lyingHeader = fc
   .record({
-    kind: fc.constantFrom<IdxKind>('images', 'labels'),
-    dims: fc.array(fc.oneof(fc.nat(8), fc.nat(0xffffffff)), { minLength: 3, maxLength: 3 }),
+    ndims: fc.constantFrom(1, 3, 4),
+    dims: fc.array(fc.oneof(fc.nat(8), fc.nat(0xffffffff)), { minLength: 4, maxLength: 4 }),
     data: fc.uint8Array({ maxLength: 300 }),
     gzip: fc.boolean(),
   })
-  .map(({ kind, dims, data, gzip }) => {
-    const ndims = kind === 'images' ? 3 : 1;
+  .map(({ ndims, dims, data, gzip }) => {
     const out = new Uint8Array(4 + 4 * ndims + data.length);
     const view = new DataView(out.buffer);
-    view.setUint32(0, kind === 'images' ? 0x803 : 0x801, false);
+    view.setUint32(0, 0x800 + ndims, false);
     for (let i = 0; i < ndims; i++) view.setUint32(4 + 4 * i, dims[i]!, false);
     out.set(data, 4 + 4 * ndims);
     return gzip ? gzipSync(out) : out;
@@ -75,7 +85,7 @@ describe('fuzz: parseIdx', () => {
       fc.property(anyInput, (bytes) => {
         returnsOrRefuses(() => {
           const file = parseIdx(bytes, 'fuzz.idx');
-          expect(file.dims).toHaveLength(file.kind === 'images' ? 3 : 1);
+          expect(file.kind === 'images' ? [3, 4] : [1]).toContain(file.dims.length);
           expect(file.data.length).toBe(file.dims.reduce((a, b) => a * b, 1));
         }, ['fuzz.idx']);
       }),
@@ -90,14 +100,25 @@ describe('fuzz: parseIdx', () => {
 
 describe('fuzz: mnistFromFileBytes', () => {
   const valid = { trainImages: images, trainLabels: labels, testImages: images, testLabels: labels };
+  const validColour = { trainImages: colourImages, trainLabels: labels, testImages: colourImages, testLabels: labels };
   const names = ['train-images', 'train-labels', 'test-images', 'test-labels', 'train', 'test'];
 
   it('loads or throws a DataError naming the file (or split) whichever file is replaced by any input', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...MNIST_FILE_ROLES), anyInput, (role, bytes) => {
-        returnsOrRefuses(() => mnistFromFileBytes({ ...valid, [role]: bytes }, { kind: 'files', description: 'fuzz' }), names);
+      fc.property(fc.constantFrom(valid, validColour), fc.constantFrom(...MNIST_FILE_ROLES), anyInput, (set, role, bytes) => {
+        returnsOrRefuses(() => {
+          const data = mnistFromFileBytes({ ...set, [role]: bytes }, { kind: 'files', description: 'fuzz' });
+          // Whatever loaded, both splits hold whole images of one shape.
+          for (const split of [data.train, data.test]) expect(split.images.length).toBe(split.count * split.rows * split.cols * split.channels);
+          expect(data.test.channels).toBe(data.train.channels);
+        }, names);
       }),
       RUNS,
     );
+  });
+
+  it('loads the unmutated sets, grey and with channels', () => {
+    expect(mnistFromFileBytes(valid, { kind: 'files', description: 'base' }).train.channels).toBe(1);
+    expect(mnistFromFileBytes(validColour, { kind: 'files', description: 'base' }).test.channels).toBe(3);
   });
 });

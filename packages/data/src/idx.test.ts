@@ -31,6 +31,19 @@ describe('parseIdx', () => {
     expect(l).toEqual({ kind: 'labels', dims: [3], data: labels.data });
   });
 
+  it('parses 4-dim images [n, rows, cols, channels] (magic 2052), raw or gzipped', () => {
+    const rgb = { kind: 'images' as const, dims: [2, 3, 4, 3], data: Uint8Array.from({ length: 72 }, (_, i) => (i * 11) % 256) };
+    for (const gzip of [false, true]) {
+      const parsed = parseIdx(encodeIdx(rgb, { gzip }), 'rgb');
+      expect(parsed).toEqual(rgb);
+    }
+    const raw = encodeIdx(rgb);
+    expect(errorOf(() => parseIdx(raw.subarray(0, raw.length - 2), 'rgb')).message).toBe(
+      'rgb: expected 72 bytes of pixels for dims 2×3×4×3, found 70 (file truncated?)',
+    );
+    expect(errorOf(() => parseIdx(raw.subarray(0, 18), 'hdr')).message).toMatch(/^hdr: file too short .*at least 20 bytes \(magic and 4 dims\), found 18/);
+  });
+
   it('gunzips input that starts with 1f 8b', () => {
     const gz = encodeIdx(images, { gzip: true });
     expect([gz[0], gz[1]]).toEqual([0x1f, 0x8b]);
@@ -101,11 +114,17 @@ describe('parseIdx', () => {
 
 describe('encodeIdx', () => {
   it('checks dims against kind and data', () => {
-    expect(() => encodeIdx({ kind: 'images', dims: [3, 784], data: images.data })).toThrow(/images need 3 dims/);
+    expect(() => encodeIdx({ kind: 'images', dims: [3, 784], data: images.data })).toThrow(/images need 3 or 4 dims, got \[3, 784\]/);
+    expect(() => encodeIdx({ kind: 'labels', dims: [3, 1], data: labels.data })).toThrow(/labels need 1 dims/);
     expect(() => encodeIdx({ kind: 'labels', dims: [4], data: labels.data })).toThrow(/need 4 bytes, got 3/);
   });
 
   it('writes the big-endian header MNIST uses', () => {
     expect([...encodeIdx(labels).subarray(0, 8)]).toEqual([0, 0, 8, 1, 0, 0, 0, 3]);
+  });
+
+  it('writes 4-dim images with magic 2052 (0x00000804)', () => {
+    const rgb = encodeIdx({ kind: 'images', dims: [2, 3, 1, 3], data: new Uint8Array(18) });
+    expect([...rgb.subarray(0, 20)]).toEqual([0, 0, 8, 4, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 3]);
   });
 });

@@ -2,25 +2,32 @@ import { gzipSync } from 'fflate';
 import { DataError } from './errors.js';
 import { gunzipChecked, isGzip, type InflateLimit } from './gunzip.js';
 
-/** What an IDX file holds: unsigned-byte labels `[n]` or unsigned-byte images `[n, rows, cols]`. */
+/** What an IDX file holds: unsigned-byte labels `[n]` or unsigned-byte images `[n, rows, cols]` or `[n, rows, cols, channels]`. */
 export type IdxKind = 'images' | 'labels';
 
 /** A parsed IDX file (the MNIST format). */
 export interface IdxFile {
   kind: IdxKind;
-  /** `[n]` for labels, `[n, rows, cols]` for images. */
+  /** `[n]` for labels, `[n, rows, cols]` (grey) or `[n, rows, cols, channels]` (channels last) for images. */
   dims: number[];
-  /** The `n·rows·cols` (or `n`) unsigned bytes after the header: a view, not a copy. */
+  /** The product of the dims (`n·rows·cols`, `n·rows·cols·channels` or `n`) unsigned bytes after the header: a view, not a copy. */
   data: Uint8Array;
 }
 
 /** IDX magic numbers: 0x0000 (two zero bytes), 0x08 (type: unsigned byte), number of dims. */
-const MAGIC: Record<IdxKind, number> = { labels: 0x00000801, images: 0x00000803 };
+const MAGIC = { labels: 0x00000801, images: 0x00000803, imagesWithChannels: 0x00000804 } as const;
+
+/** The IDX magic number of a kind with `ndims` dims (images: 3, or 4 with channels). */
+function magicOf(kind: IdxKind, ndims: number): number {
+  return kind === 'labels' ? MAGIC.labels : ndims === 4 ? MAGIC.imagesWithChannels : MAGIC.images;
+}
 
 /**
- * Parses an IDX file as used by MNIST (and Fashion-MNIST, EMNIST): magic 2049 (labels, 1 dim) or
- * 2051 (images, 3 dims), then big-endian int32 dims, then the bytes. Gzipped input (starting with
- * 1f 8b) is decompressed first. `name` (the file) starts every error message.
+ * Parses an IDX file as used by MNIST (and Fashion-MNIST, EMNIST): magic 2049 (labels, 1 dim),
+ * 2051 (images, 3 dims `[n, rows, cols]`) or 2052 (images with channels, 4 dims
+ * `[n, rows, cols, channels]`, channels last, as coloured sets store them), then big-endian int32
+ * dims, then the bytes. Gzipped input (starting with 1f 8b) is decompressed first. `name` (the
+ * file) starts every error message.
  *
  * @throws DataError for corrupt or truncated gzip, a short header, a wrong magic number, or dims
  *   that do not match the number of bytes. Gzip data stops inflating as soon as it passes the size
@@ -75,10 +82,10 @@ export function idxInflateLimit(head: Uint8Array, name: string): InflateLimit | 
 /** The kind its magic number says, for at least 4 bytes of IDX data. */
 function idxKind(raw: Uint8Array, name: string): IdxKind {
   const magic = new DataView(raw.buffer, raw.byteOffset, 4).getUint32(0, false);
-  if (magic === MAGIC.images) return 'images';
+  if (magic === MAGIC.images || magic === MAGIC.imagesWithChannels) return 'images';
   if (magic === MAGIC.labels) return 'labels';
   throw new DataError(
-    `${name}: wrong magic number: expected 2049 (0x00000801, labels) or 2051 (0x00000803, images), found ${magic} (0x${magic
+    `${name}: wrong magic number: expected 2049 (0x00000801, labels) or 2051 (0x00000803, images) or 2052 (0x00000804, images with channels), found ${magic} (0x${magic
       .toString(16)
       .padStart(8, '0')})${looksLikeHtml(raw) ? '; the file looks like an HTML page, not an IDX file' : ''}`,
   );
@@ -96,13 +103,13 @@ function dimsOf(raw: Uint8Array, ndims: number): number[] {
 }
 
 /**
- * Encodes an IDX file (the inverse of `parseIdx`), gzipped when `options.gzip` is true. Useful to
- * write your own MNIST-format data, and for tests.
+ * Encodes an IDX file (the inverse of `parseIdx`), gzipped when `options.gzip` is true: images with
+ * 4 dims get magic 2052. Useful to write your own MNIST-format data, and for tests.
  */
 export function encodeIdx(file: IdxFile, options: { gzip?: boolean } = {}): Uint8Array {
-  const ndims = file.kind === 'images' ? 3 : 1;
-  if (file.dims.length !== ndims) {
-    throw new RangeError(`encodeIdx: ${file.kind} need ${ndims} dims, got [${file.dims.join(', ')}]`);
+  const ndims = file.dims.length;
+  if (file.kind === 'images' ? ndims !== 3 && ndims !== 4 : ndims !== 1) {
+    throw new RangeError(`encodeIdx: ${file.kind} need ${file.kind === 'images' ? '3 or 4' : 1} dims, got [${file.dims.join(', ')}]`);
   }
   const expected = file.dims.reduce((a, b) => a * b, 1);
   if (file.data.length !== expected) {
@@ -110,7 +117,7 @@ export function encodeIdx(file: IdxFile, options: { gzip?: boolean } = {}): Uint
   }
   const out = new Uint8Array(4 + 4 * ndims + file.data.length);
   const view = new DataView(out.buffer);
-  view.setUint32(0, MAGIC[file.kind], false);
+  view.setUint32(0, magicOf(file.kind, ndims), false);
   file.dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
   out.set(file.data, 4 + 4 * ndims);
   return options.gzip ? gzipSync(out) : out;

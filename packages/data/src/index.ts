@@ -4,7 +4,7 @@
  */
 export { DataError } from './errors.js';
 export { parseIdx, encodeIdx, type IdxFile, type IdxKind } from './idx.js';
-export { makeDataset, takeFirst, type MnistSplit, type MnistData, type MnistSourceKind } from './dataset.js';
+export { makeDataset, takeFirst, imageShape, valuesPerImage, type ImageSplit, type MnistSplit, type MnistData, type MnistSourceKind } from './dataset.js';
 export { MNIST_FILES, MNIST_FILE_ROLES, MNIST_MIRRORS, type MnistFileSpec, type MnistFileSet } from './mnist-files.js';
 export { normalizeInto, normalizationTable, normalizationRange, isNormalization, NORMALIZATIONS, type Normalization } from './normalization.js';
 export { createRng, type Rng } from './rng.js';

@@ -8,10 +8,11 @@ import { MNIST_FILE_ROLES, MNIST_FILES, type MnistFileSet } from './mnist-files.
 /**
  * Loads MNIST (or any MNIST-format dataset, via `files`) from a directory holding the four
  * standard files, each either gzipped (`train-images-idx3-ubyte.gz`) or not
- * (`train-images-idx3-ubyte`); the `.gz` is used when both are there.
+ * (`train-images-idx3-ubyte`); the `.gz` is used when both are there. The image files may be grey
+ * (3 dims) or have channels (4 dims, `[n, rows, cols, channels]`, e.g. RGB) under the same names.
  *
  * @throws DataError naming the directory and every missing file, the file that is corrupt, a
- *   split without images, or train and test images of different sizes.
+ *   split without images, or train and test images of different sizes or channel counts.
  */
 export async function loadMnistFromDir(dir: string, options: { files?: MnistFileSet } = {}): Promise<MnistData> {
   const files = options.files ?? MNIST_FILES;

@@ -49,7 +49,7 @@ describe('mnistFromFileBytes', () => {
   it('names the file and what was expected when a file is not IDX', () => {
     const html = new TextEncoder().encode('<!DOCTYPE html><title>404</title>');
     expect(messageOf(() => mnistFromFileBytes({ ...files(true), trainImages: html }, source))).toMatch(
-      /^train-images: not an IDX images file \(magic \d+ = 0x3c21444f\); expected the MNIST-format train-images-idx3-ubyte\(\.gz\), magic 2051$/,
+      /^train-images: not an IDX images file \(magic \d+ = 0x3c21444f\); expected the MNIST-format train-images-idx3-ubyte\(\.gz\), magic 2051 \(or 2052 for images with channels\)$/,
     );
   });
 
@@ -73,6 +73,34 @@ describe('mnistFromFileBytes', () => {
     const f = files(false);
     expect(messageOf(() => mnistFromFileBytes({ ...f, testLabels: f.trainLabels }, source))).toMatch(/^test: 8 images but 20 labels/);
     expect(messageOf(() => mnistFromFileBytes(files(false, 14), source))).toMatch(/^test-images: images are 14×14 but train-images are 28×28/);
+  });
+
+  it('reads images with channels (4 dims, channels last), gzipped or not', () => {
+    const rgb = (n: number, channels = 3) =>
+      encodeIdx({ kind: 'images', dims: [n, 4, 5, channels], data: Uint8Array.from({ length: n * 20 * channels }, (_, i) => (i * 13) % 256) });
+    const labels = (n: number) => encodeIdx({ kind: 'labels', dims: [n], data: fixtureLabels(n) });
+    for (const gzip of [false, true]) {
+      const maybeGzip = (bytes: Uint8Array) => (gzip ? gzipSync(bytes) : bytes);
+      const data = mnistFromFileBytes(
+        { trainImages: maybeGzip(rgb(6)), trainLabels: maybeGzip(labels(6)), testImages: maybeGzip(rgb(2)), testLabels: maybeGzip(labels(2)) },
+        source,
+      );
+      expect([data.train.count, data.train.rows, data.train.cols, data.train.channels, data.test.channels]).toEqual([6, 4, 5, 3, 3]);
+      expect(data.train.images.length).toBe(6 * 60);
+      expect(data.train.images[61]).toBe((61 * 13) % 256);
+    }
+    // Labels where images belong are still named; an images file with channels is named as images.
+    const f = files(false);
+    expect(messageOf(() => mnistFromFileBytes({ ...f, testLabels: rgb(8) }, source))).toMatch(
+      /^test-labels: not an IDX labels file \(magic 2052 = 0x00000804 \(an IDX images file\)\); expected the MNIST-format t10k-labels-idx1-ubyte\(\.gz\), magic 2049$/,
+    );
+  });
+
+  it('refuses train and test images with different channel counts, naming both files', () => {
+    const rgb = encodeIdx({ kind: 'images', dims: [8, 28, 28, 3], data: new Uint8Array(8 * 784 * 3) });
+    expect(messageOf(() => mnistFromFileBytes({ ...files(true), testImages: rgb }, source))).toBe(
+      'test-images: images have 3 channels but train-images have 1 channel (grey); expected both splits of one dataset (the same number of channels)',
+    );
   });
 
   it('refuses an empty split', () => {

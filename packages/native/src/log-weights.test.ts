@@ -16,7 +16,7 @@ function split(count: number): MnistSplit {
     const h = Math.imul(i + 1, 2654435761) >>> 0;
     return (h & 0xff) < 205 ? 0 : h >>> 24;
   });
-  return { images, labels: new Uint8Array(count), count, rows: 6, cols: 6 };
+  return { images, labels: new Uint8Array(count), count, rows: 6, cols: 6, channels: 1 };
 }
 
 describe.skipIf(!available)(title, () => {

@@ -425,6 +425,7 @@ describe.skipIf(!available)(title, () => {
         count,
         rows: 1,
         cols: config.inputDim,
+        channels: 1,
       };
       const order = shuffledIndices(count, createRng(7));
       const names = nativeWeightNames(config);

@@ -86,6 +86,30 @@ describe.skipIf(!available)(title, () => {
     }
   });
 
+  it('gathers rows of rows·cols·channels bytes for images with channels (stepRows as train() would)', async () => {
+    const [count, rows, cols, channels] = [70, 6, 5, 3];
+    const split = (n: number, salt: number): MnistSplit => ({
+      images: Uint8Array.from({ length: n * rows * cols * channels }, (_, i) => (Math.imul(i + salt, 2654435761) >>> 24) & (i % 3 === 0 ? 0 : 0xff)),
+      labels: new Uint8Array(n),
+      count: n,
+      rows,
+      cols,
+      channels,
+    });
+    const colour = { train: split(count, 1), test: split(20, 2) };
+    const model = { inputDim: rows * cols * channels, encoderHidden: [16], latentDim: 2, decoderHidden: [16] };
+    const viaStep = new Vae(model, { seed: 4 });
+    const viaRows = new Vae(model, { seed: 4 });
+    const settings = { data: colour, epochs: 1, seed: 4, batchSize: 32 };
+    const a = await train({ ...settings, model: viaStep, engine: (context) => ({ ...nativeStepEngine()(context), stepRows: undefined }) });
+    const b = await train({ ...settings, model: viaRows, engine: nativeStepEngine() });
+    expect(Number.isFinite(b.metrics[0]!.testLoss)).toBe(true);
+    expect(b.metrics[0]!.trainLoss).toBe(a.metrics[0]!.trainLoss);
+    expect(weightsOf(viaRows)).toEqual(weightsOf(viaStep));
+    viaStep.dispose();
+    viaRows.dispose();
+  });
+
   it('keeps the tensor count flat and resumes exactly from its own checkpoint', async () => {
     const straight = new Vae({}, { seed: 2 });
     const counts: number[] = [];

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { normalizationTable } from '@vae/data';
-import { adamStateTensors, readAdamState, type StepEngine, type StepEngineFactory, type Support, type TrainRequest } from '@vae/train';
+import { normalizationTable, valuesPerImage } from '@vae/data';
+import { adamStateTensors, readAdamState, standardNormalNoise, type StepEngine, type StepEngineFactory, type Support, type TrainRequest } from '@vae/train';
 import { mlpConfigOf, type ModelDescription, type Vae, type VaeConfig } from '@vae/model';
 import { NativeVaeTrainer, nativeInfo, type NativeParallel } from './index.js';
 
@@ -40,11 +40,11 @@ export function nativeSupports({ model, settings }: TrainRequest): Support {
  * A `StepEngine` for `@vae/train`'s `train({ engine })` that runs each step in the native addon.
  * The model's tfjs variables are copied in at the start and written back on `syncModel` (before
  * every evaluation and checkpoint), so evaluation, sampling and saving work as with the tfjs engine.
- * The noise is `tf.randomNormal` with the step's seed, as the tfjs engine draws it, and
+ * The noise is `standardNormalNoise` with the step's seed, as every engine draws it, and
  * checkpoints have the same layout, so a run may be resumed on either engine.
  */
 /** The addon's config for `model`, or an error saying why the addon cannot train it. */
-export function requireNativeConfig(model: Vae): VaeConfig {
+export function requireNativeConfig(model: Pick<Vae, 'description'>): VaeConfig {
   const config = nativeModelConfig(model.description);
   if (typeof config === 'string') throw new Error(`native engine: ${config}`);
   return config;
@@ -67,12 +67,13 @@ export function nativeStepEngine(options: NativeStepEngineOptions = {}): StepEng
     });
     const { inputDim, latentDim } = model;
     let lossSum = 0;
+    const runBeta = loss.beta ?? 1;
+    let stepBeta = runBeta; // the steps' β: `setKlBeta` changes it during a KL warm-up
     let modelIsCurrent = true; // false once a step has changed the addon's weights since the last sync
+    let noiseBuffer = new Float32Array(0);
     const noise = (n: number, noiseSeed: number) => {
-      const t = tf.randomNormal([n, latentDim], 0, 1, 'float32', noiseSeed);
-      const eps = t.dataSync() as Float32Array;
-      t.dispose();
-      return eps;
+      if (noiseBuffer.length < n * latentDim) noiseBuffer = new Float32Array(n * latentDim);
+      return standardNormalNoise(noiseSeed, n * latentDim, noiseBuffer.subarray(0, n * latentDim));
     };
     const copyModelIn = () => trainer.setWeights(variables.map(({ variable }) => variable.dataSync() as Float32Array));
     return {
@@ -87,12 +88,26 @@ export function nativeStepEngine(options: NativeStepEngineOptions = {}): StepEng
         const table = normalizationTable(normalization);
         if (!table) return false; // dynamic-binary: train() draws the samples
         const n = end - start;
-        lossSum += trainer.stepRows(split.images, split.rows * split.cols, order, start, n, table, noise(n, noiseSeed));
+        lossSum += trainer.stepRows(split.images, valuesPerImage(split), order, start, n, table, noise(n, noiseSeed));
         modelIsCurrent = false;
         return true;
       },
-      // The test evaluation on the addon's weights too (same batches and noise as tfjs' evaluate).
-      evaluateBatch: (x, n, noiseSeed) => trainer.evaluate(x.subarray(0, n * inputDim), n, noise(n, noiseSeed)),
+      // The test evaluation on the addon's weights too (same batches and noise as tfjs' evaluate),
+      // with the run's β even while a KL warm-up steps with a smaller one.
+      evaluateBatch: (x, n, noiseSeed) => {
+        const eps = noise(n, noiseSeed);
+        if (stepBeta === runBeta) return trainer.evaluate(x.subarray(0, n * inputDim), n, eps);
+        trainer.setKlBeta(runBeta);
+        try {
+          return trainer.evaluate(x.subarray(0, n * inputDim), n, eps);
+        } finally {
+          trainer.setKlBeta(stepBeta);
+        }
+      },
+      setKlBeta(beta) {
+        trainer.setKlBeta(beta);
+        stepBeta = beta;
+      },
       readLossSum: () => lossSum,
       resetLoss() {
         lossSum = 0;

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isNormalization, NORMALIZATIONS, type Normalization } from '@vae/data';
 import { RECONSTRUCTIONS, type Reconstruction } from '@vae/loss';
-import { crc32, mlpDescription, resolveModel, resolveVaeConfig, weightShapes, type ModelDescription, type Vae, type VaeConfig } from '@vae/model';
+import { crc32, mlpDescription, resolveModel, resolveVaeConfig, weightShapes, type ModelDescription, type VaeConfig } from '@vae/model';
+import type { TrainableModel } from './trainable-model.js';
 import { CheckpointError } from './errors.js';
 
 /**
@@ -43,6 +44,12 @@ export interface TrainSettings {
   normalization: Normalization;
   reconstruction: Reconstruction;
   beta: number;
+  /**
+   * KL warm-up: β rises linearly from 0 to `beta` over the first this many epochs, step by step
+   * (β of step s, counted from 0 over the whole run: beta · min(1, s / (klWarmupEpochs · batches
+   * per epoch))). 0: no warm-up, β constant. Checkpoints written before it existed read as 0.
+   */
+  klWarmupEpochs: number;
 }
 
 /** One line of `metrics.jsonl`: what an epoch did, losses as mean nats per image. */
@@ -58,6 +65,12 @@ export interface EpochMetrics {
   samplesPerSecond: number;
   evalSeconds: number;
   step: number;
+  /**
+   * β of the epoch's last step: what the train loss used (during a KL warm-up less than the run's
+   * `beta`). The test figures always use the run's `beta`: the true negative ELBO for β = 1,
+   * comparable across runs. Checkpoints written before warm-up existed read as the run's `beta`.
+   */
+  beta: number;
 }
 
 /** Where a run stands, with everything needed to continue it exactly. */
@@ -99,7 +112,7 @@ export interface Checkpoint {
  * all of it), in the layout of `CHECKPOINT_FORMAT_VERSION`. `optimizerState` is keyed as
  * `StepEngine.optimizerState` gives it (`adam/iterations`, …).
  */
-export async function encodeCheckpoint(state: TrainingState, model: Vae, optimizerState: tf.NamedTensorMap): Promise<Uint8Array> {
+export async function encodeCheckpoint(state: TrainingState, model: TrainableModel, optimizerState: tf.NamedTensorMap): Promise<Uint8Array> {
   const tensors: tf.NamedTensorMap = {};
   for (const { name, variable } of model.namedVariables()) tensors[`model/${name}`] = variable;
   Object.assign(tensors, optimizerState);
@@ -248,6 +261,8 @@ function checkState(value: unknown, fail: (what: string) => never): TrainingStat
   need(settings, 'state.settings', 'normalization', isNormalization, `one of ${NORMALIZATIONS.join(', ')}`);
   need(settings, 'state.settings', 'reconstruction', (v) => (RECONSTRUCTIONS as readonly unknown[]).includes(v), `one of ${RECONSTRUCTIONS.join(', ')}`);
   need(settings, 'state.settings', 'beta', (v) => finite(v) && (v as number) >= 0, 'a number ≥ 0');
+  if (!('klWarmupEpochs' in settings)) settings.klWarmupEpochs = 0; // written before KL warm-up existed: none
+  need(settings, 'state.settings', 'klWarmupEpochs', int(0), 'an integer ≥ 0');
   let model: ModelDescription;
   let modelConfig: VaeConfig | undefined;
   if (state.model === undefined) {
@@ -284,6 +299,8 @@ function checkState(value: unknown, fail: (what: string) => never): TrainingStat
     const line = record(m, path);
     need(line, path, 'epoch', int(1), 'a positive integer');
     need(line, path, 'step', int(0), 'an integer ≥ 0');
+    if (!('beta' in line)) line.beta = settings.beta; // written before KL warm-up existed: β was constant
+    need(line, path, 'beta', (v) => finite(v) && (v as number) >= 0, 'a number ≥ 0');
     // null is what JSON makes of NaN and Infinity, e.g. the losses of an empty test set.
     for (const key of ['trainLoss', 'testLoss', 'testLossMu', 'testRecon', 'testKl', 'seconds', 'samplesPerSecond', 'evalSeconds']) {
       need(line, path, key, (v) => v === null || typeof v === 'number', 'a number');
@@ -416,7 +433,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
 }
 
 /** Puts a checkpoint's weights into `model`; its `adam/*` tensors are for `StepEngine.restore`. */
-export function restoreModelWeights(checkpoint: Checkpoint, model: Vae, source = 'checkpoint'): void {
+export function restoreModelWeights(checkpoint: Checkpoint, model: TrainableModel, source = 'checkpoint'): void {
   const modelWeights: tf.NamedTensorMap = {};
   for (const [key, t] of Object.entries(checkpoint.tensors)) if (key.startsWith('model/')) modelWeights[key.slice(6)] = t;
   model.setWeights(modelWeights, source);

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, gatherBatchInto, normalizationRange, type MnistSplit, type Normalization } from '@vae/data';
+import { createRng, gatherBatchInto, normalizationRange, valuesPerImage, type MnistSplit, type Normalization } from '@vae/data';
 import { checkReconstructionRange, elbo, type ElboOptions } from '@vae/loss';
-import type { Vae } from '@vae/model';
-import { deriveSeed } from './seeds.js';
+import type { TrainableModel } from './trainable-model.js';
+import { deriveSeed, standardNormalNoise } from './seeds.js';
 
 export interface EvaluateOptions extends Pick<ElboOptions, 'beta' | 'reconstruction' | 'gaussian'> {
   normalization?: Normalization;
@@ -29,7 +29,7 @@ export type EvaluationSums = Omit<Evaluation, 'count'>;
 
 /**
  * Evaluates one batch `x` (`[n, inputDim]`) with noise `eps ~ N(0, I)` drawn as
- * `tf.randomNormal([n, latentDim], 0, 1, 'float32', noiseSeed)`; returns the sums over the batch.
+ * `standardNormalNoise(noiseSeed, n · latentDim)`; returns the sums over the batch.
  * `StepEngine.evaluateBatch` has this shape, so an engine can evaluate on its own copy of the weights.
  */
 export type BatchEvaluator = (x: Float32Array, n: number, noiseSeed: number) => EvaluationSums | Promise<EvaluationSums>;
@@ -39,12 +39,12 @@ export type BatchEvaluator = (x: Float32Array, n: number, noiseSeed: number) => 
  * the tfjs forward passes (e.g. a native engine's); batching, normalization and noise seeds stay
  * the same, so both give the same figures up to float32 rounding.
  */
-export async function evaluate(model: Vae, split: MnistSplit, options: EvaluateOptions = {}, evaluateBatch?: BatchEvaluator): Promise<Evaluation> {
+export async function evaluate(model: TrainableModel, split: MnistSplit, options: EvaluateOptions = {}, evaluateBatch?: BatchEvaluator): Promise<Evaluation> {
   const { normalization = 'unit', batchSize = 1000, seed = 0 } = options;
   // Checked once here instead of per batch (checkTargets: false below).
   checkReconstructionRange(options.reconstruction ?? 'bernoulli', normalizationRange(normalization), `pixels with normalization '${normalization}'`);
   const lossOptions: ElboOptions = { ...options, checkTargets: false };
-  const pixels = split.rows * split.cols;
+  const pixels = valuesPerImage(split); // rows·cols·channels
   const order = Uint32Array.from({ length: split.count }, (_, i) => i);
   const buffer = new Float32Array(batchSize * pixels);
   const rng = createRng(seed);
@@ -52,8 +52,8 @@ export async function evaluate(model: Vae, split: MnistSplit, options: EvaluateO
     const sums = tf.tidy(() => {
       const xt = tf.tensor2d(x, [n, pixels]);
       const { mu, logvar } = model.encode(xt);
-      const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', noiseSeed) as tf.Tensor2D;
-      const sampled = elbo({ x: xt, mu, logvar, logits: model.decodeLogits(model.reparameterize(mu, logvar, eps)) }, lossOptions);
+      const eps = tf.tensor2d(standardNormalNoise(noiseSeed, n * model.latentDim), [n, model.latentDim]);
+      const sampled = elbo({ x: xt, mu, logvar, logits: model.decodeLogits(tf.add(mu, tf.mul(tf.exp(tf.mul(logvar, 0.5)), eps))) }, lossOptions);
       const atMean = elbo({ x: xt, mu, logvar, logits: model.decodeLogits(mu) }, lossOptions);
       return tf.stack([sampled.total, atMean.total, sampled.recon, sampled.kl].map((t) => tf.sum(t)));
     });

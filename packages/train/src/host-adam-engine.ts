@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { adamStateTensors, readAdamState } from './adam-state.js';
 import { HostAdam } from './host-adam.js';
+import { standardNormalNoise } from './seeds.js';
 import type { StepEngine, StepEngineContext } from './step-engine.js';
 import { tfjsStepEngine } from './tfjs-engine.js';
 import { lossAndGradients } from './train-step.js';
@@ -26,13 +27,14 @@ export function hostAdamStepEngine({ model, adam, loss }: StepEngineContext): St
   // (the next update works on `weights` in place).
   const copyOnWrite = tf.getBackend() !== 'wasm';
   let lossSum = 0;
+  let stepLoss = loss; // the context's, or its copy with the β of `setKlBeta`
   return {
     name: `tfjs (${tf.getBackend()}), Adam on the host`,
     step(x, n, noiseSeed) {
       const { lossSum: batchLoss, gradients } = tf.tidy(() => {
         const xt = tf.tensor2d(x.subarray(0, n * inputDim), [n, inputDim]);
-        const eps = tf.randomNormal([n, latentDim], 0, 1, 'float32', noiseSeed) as tf.Tensor2D;
-        return lossAndGradients(model, xt, eps, loss);
+        const eps = tf.tensor2d(standardNormalNoise(noiseSeed, n * latentDim), [n, latentDim]);
+        return lossAndGradients(model, xt, eps, stepLoss);
       });
       try {
         lossSum += batchLoss.dataSync()[0]!;
@@ -46,6 +48,9 @@ export function hostAdamStepEngine({ model, adam, loss }: StepEngineContext): St
           variable.assign(tf.tensor(copyOnWrite ? weights[i]!.slice() : weights[i]!, variable.shape, 'float32')),
         ),
       );
+    },
+    setKlBeta(beta) {
+      stepLoss = { ...loss, beta };
     },
     readLossSum: () => lossSum,
     resetLoss() {

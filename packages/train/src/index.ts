@@ -30,9 +30,11 @@ export {
 } from './engine-registry.js';
 export { estimateLogLikelihood, tfjsLogWeights, type LogLikelihoodEstimate, type LogLikelihoodOptions, type LogWeightsFunction } from './log-likelihood.js';
 export { evaluate, type BatchEvaluator, type EvaluateOptions, type Evaluation, type EvaluationSums } from './evaluate.js';
-export { SeedStream, deriveSeed } from './seeds.js';
+export { SeedStream, deriveSeed, standardNormalNoise } from './seeds.js';
+export type { TrainableModel } from './trainable-model.js';
 export { SAMPLE_GRID_COUNT, sampleGridLatents } from './sample-grid.js';
 export { DEFAULT_TRAIN_SETTINGS, train, type BatchEvent, type TrainOptions, type TrainResult } from './train.js';
+export { klWarmupBeta } from './kl-warmup.js';
 export { lossAndGradients, trainStep } from './train-step.js';
 export { HostAdam, type HostAdamKernel } from './host-adam.js';
 export { adamStateTensors, readAdamState, type AdamState, type NamedVariable } from './adam-state.js';

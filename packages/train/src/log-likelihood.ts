@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, gatherBatchInto, normalizationRange, type MnistSplit, type Normalization } from '@vae/data';
+import { createRng, gatherBatchInto, normalizationRange, valuesPerImage, type MnistSplit, type Normalization } from '@vae/data';
 import { checkReconstructionRange, importanceLogWeights, type ReconstructionOptions } from '@vae/loss';
-import type { Vae } from '@vae/model';
+import type { TrainableModel } from './trainable-model.js';
 import { SeedStream, deriveSeed } from './seeds.js';
 
 /**
@@ -40,7 +40,7 @@ export interface LogLikelihoodEstimate {
 }
 
 /** `LogWeightsFunction` with tfjs ops on the active backend. */
-export function tfjsLogWeights(model: Vae, options: ReconstructionOptions = {}): LogWeightsFunction {
+export function tfjsLogWeights(model: TrainableModel, options: ReconstructionOptions = {}): LogWeightsFunction {
   const { inputDim, latentDim } = model;
   return async (x, n, k, eps) => {
     const weights = tf.tidy(() =>
@@ -74,7 +74,7 @@ function logMeanExp(w: ArrayLike<number>): number {
  * independent repeats, and an image's draws do not depend on how the work is split into calls.
  */
 export async function estimateLogLikelihood(
-  model: Vae,
+  model: TrainableModel,
   split: MnistSplit,
   options: LogLikelihoodOptions = {},
   logWeights: LogWeightsFunction = tfjsLogWeights(model, options),
@@ -86,7 +86,7 @@ export async function estimateLogLikelihood(
   if (!Number.isInteger(rowsPerCall) || rowsPerCall < 1) throw new RangeError(`rowsPerCall: expected a positive integer, got ${rowsPerCall}`);
   checkReconstructionRange(options.reconstruction ?? 'bernoulli', normalizationRange(normalization), `pixels with normalization '${normalization}'`);
   const { inputDim, latentDim } = model;
-  if (split.rows * split.cols !== inputDim) throw new RangeError(`the images have ${split.rows * split.cols} pixels, the model takes ${inputDim}`);
+  if (valuesPerImage(split) !== inputDim) throw new RangeError(`the images have ${valuesPerImage(split)} values (rows·cols·channels), the model takes ${inputDim}`);
 
   // Several images per call when K is small; else one image, its draws cut into calls.
   const imagesPerCall = Math.max(1, Math.floor(rowsPerCall / samples));

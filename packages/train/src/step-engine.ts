@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { MnistSplit, Normalization } from '@vae/data';
 import type { ElboOptions } from '@vae/loss';
-import type { Vae } from '@vae/model';
+import type { TrainableModel } from './trainable-model.js';
 import type { BatchEvaluator } from './evaluate.js';
 
 /** Adam's settings (PyTorch's defaults but the learning rate). */
@@ -14,7 +14,7 @@ export interface AdamSettings {
 
 /** What an engine needs to know to train `model`. */
 export interface StepEngineContext {
-  model: Vae;
+  model: TrainableModel;
   adam: AdamSettings;
   /** The loss: β, reconstruction term and (for the Gaussian term) the pixel range. */
   loss: ElboOptions;
@@ -27,7 +27,8 @@ export interface StepEngineContext {
  * of the weights (e.g. a native addon) and write them into the model on `syncModel`.
  *
  * Noise is given as a seed, not as numbers, so an engine on a GPU can draw it on the device.
- * Every engine draws `eps ~ N(0, I)` `[n, latentDim]` as `tf.randomNormal` does with that seed.
+ * Every engine draws `eps ~ N(0, I)` `[n, latentDim]` as `standardNormalNoise(noiseSeed, n · latentDim)` gives it
+ * (the project's generator: the same numbers on every backend, no device call).
  */
 export interface StepEngine {
   readonly name: string;
@@ -43,8 +44,16 @@ export interface StepEngine {
    */
   stepRows?(split: MnistSplit, order: Uint32Array, start: number, end: number, normalization: Normalization, noiseSeed: number): boolean;
   /**
+   * The weight β of the KL term in the steps from now on; the context's `loss.beta` until called.
+   * `train` calls it between steps, and only when β changes (a KL warm-up): afterwards a step must
+   * do exactly what it would on an engine made with `loss.beta = beta`. `evaluateBatch` keeps the
+   * context's β.
+   */
+  setKlBeta(beta: number): void;
+  /**
    * Optional: evaluates a test batch on the engine's own weights (see `BatchEvaluator`), so the
    * per-epoch test evaluation runs at the engine's speed; without it `train` evaluates with tfjs.
+   * It weighs the KL term with the context's `loss.beta`, whatever `setKlBeta` set for the steps.
    */
   evaluateBatch?: BatchEvaluator;
   /**

@@ -18,5 +18,5 @@ export function tinySplit(count: number, seed = 1): MnistSplit {
     s = (s * 1103515245 + 12345) >>> 0;
     images[i] = (s >>> 16) & 0xff;
   }
-  return { images, labels: new Uint8Array(count), count, rows: 4, cols: 4 };
+  return { images, labels: new Uint8Array(count), count, rows: 4, cols: 4, channels: 1 };
 }

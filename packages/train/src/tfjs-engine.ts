@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { StepEngine, StepEngineContext } from './step-engine.js';
+import { standardNormalNoise } from './seeds.js';
 import { trainStep } from './train-step.js';
 
 /**
@@ -22,17 +23,21 @@ export function tfjsStepEngine({ model, adam, loss }: StepEngineContext): StepEn
   const optimizer = tf.train.adam(adam.learningRate, adam.beta1, adam.beta2, adam.epsilon);
   const { inputDim, latentDim } = model;
   let lossSum: tf.Scalar = tf.scalar(0);
+  let stepLoss = loss; // the context's, or its copy with the β of `setKlBeta`
   const names = () => model.namedVariables().map((v) => v.name);
   return {
     name: `tfjs (${tf.getBackend()})`,
     step(x, n, noiseSeed) {
       const next = tf.tidy(() => {
         const xt = tf.tensor2d(x.subarray(0, n * inputDim), [n, inputDim]);
-        const eps = tf.randomNormal([n, latentDim], 0, 1, 'float32', noiseSeed) as tf.Tensor2D;
-        return tf.add(lossSum, trainStep(model, optimizer, xt, eps, loss)) as tf.Scalar;
+        const eps = tf.tensor2d(standardNormalNoise(noiseSeed, n * latentDim), [n, latentDim]);
+        return tf.add(lossSum, trainStep(model, optimizer, xt, eps, stepLoss)) as tf.Scalar;
       });
       lossSum.dispose();
       lossSum = next;
+    },
+    setKlBeta(beta) {
+      stepLoss = { ...loss, beta };
     },
     readLossSum: async () => (await lossSum.data())[0]!,
     resetLoss() {

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { elbo, elboGrad, type ElboOptions } from '@vae/loss';
-import { disposeForwardPass, type Vae } from '@vae/model';
+import { disposeForwardPass } from '@vae/model';
+import type { TrainableModel } from './trainable-model.js';
 
 /**
  * Forward and hand-written backward pass on a batch: the loss summed over the batch (as the
  * PyTorch reference sums it) and dL/dθ keyed by variable name. The caller owns all returned tensors.
  */
 export function lossAndGradients(
-  model: Vae,
+  model: TrainableModel,
   x: tf.Tensor2D,
   eps: tf.Tensor2D,
   lossOptions: ElboOptions,
@@ -28,7 +29,7 @@ export function lossAndGradients(
  * for reading it back.
  */
 export function trainStep(
-  model: Vae,
+  model: TrainableModel,
   optimizer: tf.Optimizer,
   x: tf.Tensor2D,
   eps: tf.Tensor2D,

@@ -194,13 +194,41 @@ describe('train', () => {
 });
 
 describe('train: data checked before the first step', () => {
-  /** `count` images of `rows × cols` pseudo-random pixels. */
-  const split = (count: number, rows: number, cols: number, seed = 1): MnistSplit => {
-    const images = new Uint8Array(count * rows * cols);
+  /** `count` images of `rows × cols` pseudo-random pixels of `channels` values each (channels last). */
+  const split = (count: number, rows: number, cols: number, seed = 1, channels = 1): MnistSplit => {
+    const images = new Uint8Array(count * rows * cols * channels);
     let s = seed;
     for (let i = 0; i < images.length; i++) images[i] = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
-    return { images, labels: new Uint8Array(count), count, rows, cols };
+    return { images, labels: new Uint8Array(count), count, rows, cols, channels };
   };
+
+  it('trains images with channels: 3 values a pixel are the model input (inputDim rows·cols·3)', async () => {
+    const [rows, cols] = [5, 4];
+    const vae = new Vae({ ...tinyModel, inputDim: rows * cols * 3 }, { seed: 3 });
+    const data = { train: split(24, rows, cols, 1, 3), test: split(8, rows, cols, 2, 3) };
+    const { metrics } = await train({ model: vae, data, epochs: 1, batchSize: 8, seed: 3 });
+    expect(metrics).toHaveLength(1);
+    expect([metrics[0]!.trainLoss, metrics[0]!.testLoss, metrics[0]!.testLossMu].every(Number.isFinite)).toBe(true);
+    // Train and test of different channel counts are refused naming both; data of another size than the model's too.
+    await expect(train({ model: vae, data: { train: split(24, rows, cols, 1, 3), test: split(8, rows, cols, 2, 1) }, epochs: 1 })).rejects.toThrow(
+      new TrainConfigError('data: test images have 1 channel but train images have 3; expected one number of channels for both splits'),
+    );
+    await expect(train({ model: vae, data: { train: split(24, rows, cols, 1, 1), test: split(8, rows, cols, 2, 1) }, epochs: 1 })).rejects.toThrow(
+      new TrainConfigError("data: images have 20 pixels but the model's inputDim is 60"),
+    );
+    await expect(train({ model: vae, data: { train: split(24, rows, cols, 1, 2), test: split(8, rows, cols, 2, 2) }, epochs: 1 })).rejects.toThrow(
+      new TrainConfigError("data: images have 40 values (5×4 pixels × 2 channels) but the model's inputDim is 60"),
+    );
+    vae.dispose();
+  });
+
+  it('reads a split without channels (from code written before them) as grey', async () => {
+    const vae = new Vae(tinyModel, { seed: 3 });
+    const { channels: _, ...old } = tinySplit(16);
+    const { metrics } = await train({ model: vae, data: { train: old as MnistSplit, test: tinyData.test }, epochs: 1, batchSize: 8 });
+    expect(Number.isFinite(metrics[0]!.trainLoss)).toBe(true);
+    vae.dispose();
+  });
 
   it('trains non-square images: 20×28 trains and evaluates like the same bytes read as 28×20', async () => {
     const model = { ...tinyModel, inputDim: 560 };

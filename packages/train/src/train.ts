@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, gatherBatchInto, normalizationRange, shuffledIndices, type MnistSplit } from '@vae/data';
+import { createRng, gatherBatchInto, imageShape, normalizationRange, shuffledIndices, valuesPerImage, type ImageSplit } from '@vae/data';
 import { checkReconstructionRange, type ElboOptions } from '@vae/loss';
 import { mlpConfigOf, sameDescription, type Vae } from '@vae/model';
+import type { TrainableModel } from './trainable-model.js';
 import {
   CHECKPOINT_FORMAT_VERSION,
   decodeCheckpoint,
@@ -17,6 +18,7 @@ import { evaluate } from './evaluate.js';
 import { SeedStream, deriveSeed } from './seeds.js';
 import type { AdamSettings, StepEngine, StepEngineFactory } from './step-engine.js';
 import { defaultStepEngine } from './host-adam-engine.js';
+import { klWarmupBeta } from './kl-warmup.js';
 
 export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = Object.freeze({
   epochs: 50,
@@ -26,6 +28,7 @@ export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = Object.freeze({
   normalization: 'unit',
   reconstruction: 'bernoulli',
   beta: 1,
+  klWarmupEpochs: 0,
 });
 
 export interface BatchEvent {
@@ -42,9 +45,11 @@ export interface BatchEvent {
   samplesPerSecond: number;
 }
 
-export interface TrainOptions extends Partial<TrainSettings> {
-  model: Vae;
-  data: { train: MnistSplit; test: MnistSplit };
+export interface TrainOptions<M extends TrainableModel = Vae> extends Partial<TrainSettings> {
+  /** What to train: a `Vae`, or any model with the members `TrainableModel` names. */
+  model: M;
+  /** Train and test images: any fixed-size images (height × width × channels), the same size in both. */
+  data: { train: ImageSplit; test: ImageSplit };
   /** Where to keep a checkpoint after every epoch (and on abort). */
   checkpoint?: CheckpointStore;
   /** A checkpoint (bytes from a store) to continue from. Its settings must match these; `epochs` may be larger. */
@@ -55,7 +60,7 @@ export interface TrainOptions extends Partial<TrainSettings> {
   signal?: AbortSignal;
   onBatch?: (event: BatchEvent) => void;
   /** Awaited before the next epoch starts (e.g. to write a sample grid). */
-  onEpoch?: (metrics: EpochMetrics, model: Vae) => void | Promise<void>;
+  onEpoch?: (metrics: EpochMetrics, model: M) => void | Promise<void>;
   /** Read the running loss back from the backend every this many batches (a sync; costly on GPUs). Default 10. */
   lossReadInterval?: number;
   /** Batch size of the test-set evaluation. Default 1000. */
@@ -82,28 +87,44 @@ function checkSettings(s: TrainSettings): void {
   if (!(s.learningRate > 0 && Number.isFinite(s.learningRate))) throw new TrainConfigError(`learningRate: expected a number > 0, got ${s.learningRate}`);
   if (!Number.isInteger(s.seed)) throw new TrainConfigError(`seed: expected an integer, got ${s.seed}`);
   if (!(s.beta >= 0 && Number.isFinite(s.beta))) throw new TrainConfigError(`beta: expected a number ≥ 0, got ${s.beta}`);
+  if (!Number.isSafeInteger(s.klWarmupEpochs) || s.klWarmupEpochs < 0) {
+    throw new TrainConfigError(`klWarmupEpochs: expected an integer ≥ 0, got ${s.klWarmupEpochs}`);
+  }
   checkReconstructionRange(s.reconstruction, normalizationRange(s.normalization), `pixels with normalization '${s.normalization}'`);
 }
 
+/** " × 3 channels" for images with channels, nothing for grey ones: for messages. */
+const channelsNote = (channels: number) => (channels === 1 ? '' : ` × ${channels} channels`);
+
 /**
  * Refuses data that would train on nothing or fail only after an epoch: an empty split gives NaN
- * losses, and test images of another size fail at the first evaluation. Any rows × cols trains.
+ * losses, and test images of another size or number of channels fail at the first evaluation.
+ * Any rows × cols × channels trains (a split without `channels` is grey: 1).
  */
-function checkData(train: MnistSplit, test: MnistSplit): void {
+function checkData(train: ImageSplit, test: ImageSplit): void {
   for (const [name, split] of [['train', train], ['test', test]] as const) {
-    const { count, rows, cols } = split;
-    if (![count, rows, cols].every((n) => Number.isInteger(n) && n >= 1)) {
-      throw new TrainConfigError(`data.${name}: ${count} images of ${rows}×${cols} pixels; expected at least one image of at least 1×1 pixels`);
-    }
-    if (split.images.length < count * rows * cols) {
+    const { count } = split;
+    const { height: rows, width: cols, channels } = imageShape(split);
+    if (![count, rows, cols, channels].every((n) => Number.isInteger(n) && n >= 1)) {
       throw new TrainConfigError(
-        `data.${name}: ${split.images.length} bytes of pixels for ${count} images of ${rows}×${cols}; expected ${count * rows * cols}`,
+        `data.${name}: ${count} images of ${rows}×${cols} pixels${channelsNote(channels)}; expected at least one image of at least 1×1 pixels${channels === 1 ? '' : ' and 1 channel'}`,
+      );
+    }
+    if (split.images.length < count * valuesPerImage(split)) {
+      throw new TrainConfigError(
+        `data.${name}: ${split.images.length} bytes of pixels for ${count} images of ${rows}×${cols}${channelsNote(channels)}; expected ${count * valuesPerImage(split)}`,
       );
     }
   }
   if (train.rows !== test.rows || train.cols !== test.cols) {
     throw new TrainConfigError(
       `data: test images are ${test.rows}×${test.cols} but train images are ${train.rows}×${train.cols}; expected one image size for both splits`,
+    );
+  }
+  const [trainChannels, testChannels] = [imageShape(train).channels, imageShape(test).channels];
+  if (trainChannels !== testChannels) {
+    throw new TrainConfigError(
+      `data: test images have ${testChannels} channel${testChannels === 1 ? '' : 's'} but train images have ${trainChannels}; expected one number of channels for both splits`,
     );
   }
 }
@@ -115,8 +136,13 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve
  * Trains `model` with Adam on `data.train`, evaluating on `data.test` after every epoch.
  * Every random draw is keyed by (seed, epoch/step), so a run resumed from a checkpoint continues
  * exactly as if it had never stopped. Keeps no tensors beyond the optimizer's state.
+ *
+ * With `klWarmupEpochs`, the steps weigh the KL term with a β that rises from 0 to `beta` (see
+ * `klWarmupBeta`; a function of the step count, which the checkpoint holds), and the train loss is
+ * what the steps computed with their β. The test evaluation always uses `beta`: for β = 1 the true
+ * negative ELBO, comparable across runs and epochs.
  */
-export async function train(options: TrainOptions): Promise<TrainResult> {
+export async function train<M extends TrainableModel = Vae>(options: TrainOptions<M>): Promise<TrainResult> {
   const { model, data, checkpoint: store, signal, onBatch, onEpoch } = options;
   const settings: TrainSettings = { ...DEFAULT_TRAIN_SETTINGS };
   for (const key of Object.keys(DEFAULT_TRAIN_SETTINGS) as (keyof TrainSettings)[]) {
@@ -127,9 +153,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const yieldIntervalMs = options.yieldIntervalMs ?? 100;
   const { train: trainSplit, test: testSplit } = data;
   checkData(trainSplit, testSplit);
-  const pixels = trainSplit.rows * trainSplit.cols;
+  // Values per image (rows·cols·channels): what the model takes per example.
+  const pixels = valuesPerImage(trainSplit);
   if (pixels !== model.inputDim) {
-    throw new TrainConfigError(`data: images have ${pixels} pixels but the model's inputDim is ${model.inputDim}`);
+    const { height, width, channels } = imageShape(trainSplit);
+    const what = channels === 1 ? `${pixels} pixels` : `${pixels} values (${height}×${width} pixels${channelsNote(channels)})`;
+    throw new TrainConfigError(`data: images have ${what} but the model's inputDim is ${model.inputDim}`);
+  }
+  // A model that reads images as feature maps (conv layers) must get its own image shape, not only as many values.
+  const spatial = [...model.description.encoder, ...model.description.decoder].some((l) => l.type !== 'dense');
+  const image = imageShape(trainSplit);
+  const { input } = model.description;
+  if (spatial && (image.height !== input.height || image.width !== input.width || image.channels !== input.channels)) {
+    throw new TrainConfigError(
+      `data: images are ${image.height}×${image.width}×${image.channels} but the model reads ${input.height}×${input.width}×${input.channels} feature maps`,
+    );
   }
   const { epochs, batchSize, seed, normalization } = settings;
   const lossOptions: ElboOptions = {
@@ -201,6 +239,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
 
   const batchesPerEpoch = Math.ceil(trainSplit.count / batchSize);
+  const betaAt = (step: number) => klWarmupBeta(settings.beta, settings.klWarmupEpochs, batchesPerEpoch, step);
+  let engineBeta = settings.beta; // the engine was made with `lossOptions`; `setKlBeta` only on a change
   let buffer: Float32Array | undefined; // for the batches `engine.stepRows` does not take
   let completed = true;
   try {
@@ -234,6 +274,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const end = Math.min(start + batchSize, trainSplit.count);
         const n = end - start;
         const noiseSeed = deriveSeed(seed, SeedStream.noise, state.step);
+        const beta = betaAt(state.step);
+        if (beta !== engineBeta) {
+          engine.setKlBeta(beta);
+          engineBeta = beta;
+        }
         if (!engine.stepRows?.(trainSplit, order, start, end, normalization, noiseSeed)) {
           const binarizeRng = normalization === 'dynamic-binary' ? createRng(deriveSeed(seed, SeedStream.binarize, state.step)) : undefined;
           const xs = gatherBatchInto(trainSplit, order, start, end, normalization, (buffer ??= new Float32Array(batchSize * pixels)), binarizeRng);
@@ -287,6 +332,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         samplesPerSecond: trainSplit.count / trainSeconds,
         evalSeconds: (now() - evalStart) / 1000,
         step: state.step,
+        beta: betaAt(state.step - 1),
       };
       state = { ...state, epoch: epoch + 1, batchInEpoch: 0, partial: { lossSum: 0, count: 0, seconds: 0 }, metrics: [...state.metrics, metrics] };
       await onEpoch?.(metrics, model);

@@ -41,6 +41,18 @@ describe('encodePng', () => {
     expect([...png.data]).toEqual([...image.pixels].flatMap((g) => [g, g, g]));
   });
 
+  it('writes an RGB image (an imageGrid of 3 channels) as an RGB PNG, or RGBA, never gray', () => {
+    const rgb = { width: 2, height: 1, channels: 3 as const, pixels: Uint8Array.of(255, 0, 0, 1, 2, 3) };
+    const png = decode(encodePng(rgb));
+    expect([png.width, png.height, png.channels, png.depth]).toEqual([2, 1, 3, 8]);
+    expect([...png.data]).toEqual([255, 0, 0, 1, 2, 3]);
+    expect([...decode(encodePng(rgb, { channels: 4 })).data]).toEqual([255, 0, 0, 255, 1, 2, 3, 255]);
+    expect(() => encodePng(rgb, { channels: 1 })).toThrow(/options\.channels 1 \(grayscale\) for an RGB image/);
+    expect(() => encodePng({ ...rgb, pixels: new Uint8Array(2) })).toThrow(/image\.pixels must have width \* height \* 3 = 2 \* 1 \* 3 = 6 entries \(RGB\), got 2/);
+    const grid = imageGrid(Float32Array.of(1, 0, 0, 0, 0, 1), { count: 2, width: 1, height: 1, channels: 3, padding: 0 });
+    expect([...decode(encodePng(grid)).data]).toEqual([255, 0, 0, 0, 0, 255]);
+  });
+
   it('round-trips an imageGrid', () => {
     const grid = imageGrid(new Float32Array(9 * 784).map((_, i) => (i % 97) / 96), { count: 9 });
     const png = decode(encodePng(grid));

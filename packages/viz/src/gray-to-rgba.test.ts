@@ -8,6 +8,11 @@ describe('grayToRgba', () => {
     expect([...rgba]).toEqual([0, 0, 0, 255, 128, 128, 128, 255, 255, 255, 255, 255]);
   });
 
+  it('gives RGB images their alpha', () => {
+    const rgba = grayToRgba({ width: 2, height: 1, channels: 3, pixels: Uint8Array.of(1, 2, 3, 4, 5, 6) });
+    expect([...rgba]).toEqual([1, 2, 3, 255, 4, 5, 6, 255]);
+  });
+
   it('rejects pixels that do not fill width * height', () => {
     expect(() => grayToRgba({ width: 2, height: 2, pixels: new Uint8Array(3) })).toThrow(/grayToRgba: image\.pixels/);
   });

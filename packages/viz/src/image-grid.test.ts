@@ -110,9 +110,49 @@ describe('imageGrid', () => {
     expect(imageGrid(images, { count, width: 2, height: 1, columns: 6, padding: 1, groupColumns: 4 }).width).toBe(19 + 4);
   });
 
+  it('draws 3-channel images in colour: an RgbImage, each tile row its source row, channels last', () => {
+    // 2 tiles of 2 × 1 px (x = 0, 1), RGB, 1 px padding, gray background 0.2 (51).
+    const images = Uint8Array.of(255, 0, 0, 0, 255, 0, /* tile 1 */ 0, 0, 255, 10, 20, 30);
+    const grid = imageGrid(images, { count: 2, width: 2, height: 1, channels: 3, columns: 2, padding: 1, background: 0.2 });
+    expect(grid.channels).toBe(3);
+    expect([grid.width, grid.height]).toEqual([2 * 3 + 1, 1 + 2]);
+    const g = [51, 51, 51];
+    expect([...grid.pixels]).toEqual([
+      ...[g, g, g, g, g, g, g].flat(),
+      ...[g, [255, 0, 0], [0, 255, 0], g, [0, 0, 255], [10, 20, 30], g].flat(),
+      ...[g, g, g, g, g, g, g].flat(),
+    ]);
+    // Floats in [0, 1] (decoded samples) the same way, clamped per channel.
+    const floats = Float32Array.of(1, 0, 0.5, -1, 2, NaN);
+    expect([...imageGrid(floats, { count: 1, width: 2, height: 1, channels: 3, padding: 0 }).pixels]).toEqual([255, 0, 128, 0, 255, 0]);
+  });
+
+  it('keeps gray tiles gray: channels 1 is the default and gives the same one-byte pixels', () => {
+    const images = new Uint8Array(3 * 4).map((_, j) => 20 * j);
+    const plain = imageGrid(images, { count: 3, width: 2, height: 2, padding: 1 });
+    const explicit = imageGrid(images, { count: 3, width: 2, height: 2, padding: 1, channels: 1 });
+    expect(explicit).toEqual(plain);
+    expect(plain.channels).toBeUndefined();
+    expect(plain.pixels.length).toBe(plain.width * plain.height);
+  });
+
+  it('draws other channel counts as gray panels side by side, channel 0 leftmost', () => {
+    // One 2 × 2 image with 2 channels: pixel p has channel c = 10·p + c.
+    const images = Uint8Array.from({ length: 8 }, (_, j) => 10 * Math.floor(j / 2) + (j % 2));
+    const grid = imageGrid(images, { count: 1, width: 2, height: 2, channels: 2, padding: 0 });
+    expect([grid.width, grid.height, grid.channels]).toEqual([4, 2, undefined]);
+    expect([...grid.pixels]).toEqual([0, 10, 1, 11, 20, 30, 21, 31]);
+    // 4 channels (RGBA or not): four panels; tiles are 4·width px wide in the layout.
+    const four = imageGrid(new Uint8Array(2 * 3 * 1 * 4), { count: 2, width: 3, height: 1, channels: 4, padding: 1 });
+    expect([four.width, four.height]).toEqual([2 * (12 + 1) + 1, 3]);
+  });
+
   it('rejects images of the wrong length, naming images and both lengths', () => {
     expect(() => imageGrid(new Float32Array(255 * 784), { count: 256 })).toThrow(
       /images must have count \* width \* height = 256 \* 28 \* 28 = 200704 values, got length 199920/,
+    );
+    expect(() => imageGrid(new Float32Array(784), { count: 1, channels: 3 })).toThrow(
+      /images must have count \* width \* height \* channels = 1 \* 28 \* 28 \* 3 = 2352 values, got length 784/,
     );
   });
 
@@ -125,6 +165,7 @@ describe('imageGrid', () => {
     expect(() => imageGrid(one, { count: 1, background: 2 })).toThrow(/options\.background must be a number in \[0, 1\]/);
     expect(() => imageGrid(one, { count: 1, range: [1, 1] })).toThrow(/options\.range/);
     expect(() => imageGrid(one, { count: 1, groupColumns: 0 })).toThrow(/options\.groupColumns must be a positive integer/);
+    expect(() => imageGrid(one, { count: 1, channels: 0 })).toThrow(/options\.channels must be a positive integer, got 0/);
     expect(() => imageGrid(one, { count: 1, groupColumns: 1, groupGap: -1 })).toThrow(/options\.groupGap must be a non-negative integer/);
     expect(() => imageGrid(one, { count: 1, groupGap: 2 })).toThrow(/options\.groupGap needs options\.groupColumns/);
     expect(() => imageGrid([0] as unknown as Float32Array, { count: 1, width: 1, height: 1 })).toThrow(

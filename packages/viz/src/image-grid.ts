@@ -1,17 +1,24 @@
-import type { GrayImage } from './gray-image.js';
+import type { GrayImage, RasterImage, RgbImage } from './gray-image.js';
 
 export interface ImageGridOptions {
   /** Number of tiles in `images`. */
   count: number;
-  /** Tile width in px. Default 28 (MNIST). */
+  /** Image width in px: the tile's, but for side-by-side channel panels (see `channels`). Default 28 (MNIST). */
   width?: number;
   /** Tile height in px. Default 28 (MNIST). */
   height?: number;
+  /**
+   * Values per pixel, channels last: 1 (default) draws gray, 3 draws RGB (the result is an
+   * `RgbImage`). Any other count (2, 4, …) is drawn as gray panels side by side, one per channel,
+   * channel 0 leftmost, with no gap between them: each tile is `width * channels` px wide. (A
+   * 4-channel image is not taken for RGBA: its channels may mean anything.)
+   */
+  channels?: number;
   /** Tiles per row. Default `ceil(sqrt(count))`. */
   columns?: number;
   /** Gap in px between tiles and around the border. Default 2. */
   padding?: number;
-  /** Gray level of the gaps, 0 (black) .. 1 (white). Default 0. */
+  /** Gray level of the gaps, 0 (black) .. 1 (white); in RGB, that gray. Default 0. */
   background?: number;
   /**
    * Columns per group: the grid's columns are split into groups of this many, `groupGap` px further
@@ -31,9 +38,12 @@ export interface ImageGridOptions {
 const WHERE = 'imageGrid';
 
 /**
- * Tiles `count` grayscale images into one 8-bit image, row by row, left to right.
+ * Tiles `count` images into one 8-bit image, row by row, left to right: gray, or RGB for
+ * `channels: 3` (see `ImageGridOptions.channels` for other counts).
  *
- * `images` is `[count, height, width]` row-major, e.g. 256 decoded samples of 784 floats.
+ * `images` is `[count, height, width, channels]` row-major (channels last; `[count, height, width]`
+ * for gray), e.g. 256 decoded samples of 784 floats. `width` below is the tile's width in px:
+ * `width * channels` for the side-by-side panels of channel counts other than 1 and 3.
  * Like torchvision's `make_grid`, `padding` separates tiles *and* frames the border, so the
  * result is `columns * (width + padding) + padding` px wide and
  * `rows * (height + padding) + padding` px tall, with `rows = ceil(count / columns)`:
@@ -52,17 +62,21 @@ const WHERE = 'imageGrid';
  * const grid = imageGrid(decoded, { count: 256 }); // decoded: Float32Array(256 * 784)
  * writeFileSync('samples.png', encodePng(grid));
  */
-export function imageGrid(images: Float32Array | Uint8Array, options: ImageGridOptions): GrayImage {
+export function imageGrid(images: Float32Array | Uint8Array, options: ImageGridOptions & { channels: 3 }): RgbImage;
+export function imageGrid(images: Float32Array | Uint8Array, options: ImageGridOptions & { channels?: 1 }): GrayImage;
+export function imageGrid(images: Float32Array | Uint8Array, options: ImageGridOptions): RasterImage;
+export function imageGrid(images: Float32Array | Uint8Array, options: ImageGridOptions): RasterImage {
   if (!(images instanceof Float32Array) && !(images instanceof Uint8Array)) {
     throw new TypeError(`${WHERE}: images must be a Float32Array or Uint8Array, got ${describe(images)}`);
   }
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${WHERE}: options must be an object with at least { count }, got ${String(options)}`);
   }
-  const { count, width = 28, height = 28, padding = 2, background = 0 } = options;
+  const { count, width: imageWidth = 28, height = 28, channels = 1, padding = 2, background = 0 } = options;
   positiveInteger(count, 'options.count');
-  positiveInteger(width, 'options.width');
+  positiveInteger(imageWidth, 'options.width');
   positiveInteger(height, 'options.height');
+  positiveInteger(channels, 'options.channels');
   const columns = options.columns ?? Math.ceil(Math.sqrt(count));
   positiveInteger(columns, 'options.columns');
   if (!Number.isInteger(padding) || padding < 0) {
@@ -85,39 +99,54 @@ export function imageGrid(images: Float32Array | Uint8Array, options: ImageGridO
     throw new RangeError(`${WHERE}: options.range must be [lo, hi] with finite lo < hi, got [${String(lo)}, ${String(hi)}]`);
   }
 
-  const tileSize = width * height;
+  const tileSize = imageWidth * height * channels;
   if (images.length !== count * tileSize) {
+    const factors = channels === 1 ? `${count} * ${imageWidth} * ${height}` : `${count} * ${imageWidth} * ${height} * ${channels}`;
     throw new RangeError(
-      `${WHERE}: images must have count * width * height = ${count} * ${width} * ${height} = ${count * tileSize} values, got length ${images.length}`,
+      `${WHERE}: images must have count * width * height${channels === 1 ? '' : ' * channels'} = ${factors} = ${count * tileSize} values, got length ${images.length}`,
     );
   }
+  // Bytes per output pixel (3 for RGB), and the tile's width in px (wider for side-by-side panels).
+  const depth = channels === 3 ? 3 : 1;
+  const panels = channels === 1 || channels === 3 ? 1 : channels;
+  const width = imageWidth * panels;
 
   const rows = Math.ceil(count / columns);
   const groupOf = (column: number) => (groupColumns === undefined ? 0 : Math.floor(column / groupColumns));
   const outWidth = columns * (width + padding) + padding + groupOf(columns - 1) * groupGap;
   const outHeight = rows * (height + padding) + padding;
-  const pixels = new Uint8Array(outWidth * outHeight).fill(Math.round(background * 255));
+  const pixels = new Uint8Array(outWidth * outHeight * depth).fill(Math.round(background * 255));
 
   const copyBytes = images instanceof Uint8Array && lo === 0 && hi === 255;
   const scale = 255 / (hi - lo);
+  const byte = (value: number) => {
+    const v = (value - lo) * scale;
+    // `!(v > 0)` also sends NaN to black.
+    return !(v > 0) ? 0 : v >= 255 ? 255 : Math.round(v);
+  };
+  const rowValues = imageWidth * channels;
   for (let k = 0; k < count; k++) {
     const left = padding + (k % columns) * (width + padding) + groupOf(k % columns) * groupGap;
     const top = padding + Math.floor(k / columns) * (height + padding);
     for (let y = 0; y < height; y++) {
-      const src = k * tileSize + y * width;
-      const dst = (top + y) * outWidth + left;
-      if (copyBytes) {
-        pixels.set(images.subarray(src, src + width), dst);
+      const src = k * tileSize + y * rowValues;
+      const dst = ((top + y) * outWidth + left) * depth;
+      if (panels > 1) {
+        // Channel c of pixel x goes to panel c: x + c·imageWidth.
+        for (let c = 0; c < channels; c++) {
+          for (let x = 0; x < imageWidth; x++) pixels[dst + c * imageWidth + x] = byte(images[src + x * channels + c]!);
+        }
         continue;
       }
-      for (let x = 0; x < width; x++) {
-        const v = (images[src + x]! - lo) * scale;
-        // `!(v > 0)` also sends NaN to black.
-        pixels[dst + x] = !(v > 0) ? 0 : v >= 255 ? 255 : Math.round(v);
+      // Gray or RGB: a tile's row is its source row, value for value.
+      if (copyBytes) {
+        pixels.set(images.subarray(src, src + rowValues), dst);
+        continue;
       }
+      for (let i = 0; i < rowValues; i++) pixels[dst + i] = byte(images[src + i]!);
     }
   }
-  return { width: outWidth, height: outHeight, pixels };
+  return depth === 3 ? { width: outWidth, height: outHeight, channels: 3, pixels } : { width: outWidth, height: outHeight, pixels };
 }
 
 function positiveInteger(value: unknown, field: string): void {

@@ -1,4 +1,4 @@
-export type { GrayImage } from './gray-image.js';
+export type { GrayImage, RgbImage, RasterImage } from './gray-image.js';
 export { imageGrid, type ImageGridOptions } from './image-grid.js';
 export { encodePng, type EncodePngOptions } from './encode-png.js';
 export { grayToRgba } from './gray-to-rgba.js';

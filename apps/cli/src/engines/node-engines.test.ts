@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { isNativeAvailable, nativeLoadError } from '@vae/native';
+import { convDescription } from '@vae/model';
 import { EngineUnavailableError, type TrainRequest } from '@vae/train';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBackends } from '../backends-command.js';
@@ -120,6 +121,14 @@ describe('auto: which engine it takes', () => {
     const { pick, skipped } = await autoPicks({ native: 'real' }, request);
     expect(pick).toBe('wasm');
     expect(skipped[0]).toBe("native: cannot train this run: the addon has no 'laplace' reconstruction term (it has bernoulli, gaussian)");
+  });
+
+  it.skipIf(!isNativeAvailable())(`a model with a layer the native engine has no kernel for (conv) goes to the next engine, with the reason${skipWithoutNative}`, async () => {
+    const { pick, skipped } = await autoPicks({ native: 'real' }, { ...REFERENCE_REQUEST, model: convDescription() });
+    expect(pick).toBe('wasm');
+    expect(skipped[0]).toBe('native: cannot train this run: the addon has kernels for dense ReLU layers only (an MLP VAE): layer "encoder.conv0" is conv2d');
+    const error = await nodeEngineRegistry(importIn({ native: 'real' })).resolve('native', { ...REFERENCE_REQUEST, model: convDescription() }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('native cannot train this run: the addon has kernels for dense ReLU layers only (an MLP VAE): layer "encoder.conv0" is conv2d');
   });
 });
 

@@ -1,4 +1,4 @@
-import { createRng, type MnistSplit } from '@vae/data';
+import { createRng, valuesPerImage, type MnistSplit } from '@vae/data';
 import { interpolateLatents, type InterpolationMode } from '@vae/train';
 import { imageGrid } from '@vae/viz';
 import type { ModelClient } from '../model-client.js';
@@ -46,7 +46,7 @@ export function mountInterpolationStrip(
 ): InterpolationStripView {
   const { picks = 16, steps = 10, seed = 1, pickScale = 2, stripScale = 3 } = options;
   const { latentDim, side } = client.info;
-  const pixelsPerImage = testSet.rows * testSet.cols;
+  const pixelsPerImage = valuesPerImage(testSet);
   const rng = createRng(seed);
   const radioName = `explore-interpolation-mode-${++mountCount}`;
   let disposed = false;

@@ -1,4 +1,4 @@
-import type { MnistSplit } from '@vae/data';
+import { valuesPerImage, type MnistSplit } from '@vae/data';
 import { categoricalPalette, niceTicks } from '@vae/viz';
 import type { ModelClient } from '../model-client.js';
 import { createElement } from './create-element.js';
@@ -39,7 +39,7 @@ export function mountLatentScatter(
   const { batchSize = 500, width = 440, height = 400 } = options;
   const count = Math.min(options.count ?? 2000, testSet.count);
   const { latentDim } = client.info;
-  const pixelsPerImage = testSet.rows * testSet.cols;
+  const pixelsPerImage = valuesPerImage(testSet);
   let disposed = false;
   let projection: ScatterProjection | null = null;
   let marked: Float32Array | null = null;

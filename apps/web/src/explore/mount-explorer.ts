@@ -1,4 +1,4 @@
-import type { MnistSplit } from '@vae/data';
+import { imageShape, valuesPerImage, type MnistSplit } from '@vae/data';
 import type { ModelClient } from '../model-client.js';
 import { createElement } from './create-element.js';
 import { mountDrawCanvas } from './draw-canvas.js';
@@ -22,8 +22,14 @@ export function mountExplorer(root: HTMLElement, client: ModelClient, testSet: M
   const grid = createElement('div', { class: 'explore' });
   root.append(grid);
   const { inputDim } = client.info;
-  if (testSet.rows * testSet.cols !== inputDim) {
-    showViewError(grid, 'Cannot explore', new Error(`the model takes ${inputDim}-pixel images but the test set has ${testSet.rows}×${testSet.cols}`));
+  const { height, width, channels } = imageShape(testSet);
+  if (valuesPerImage(testSet) !== inputDim) {
+    showViewError(grid, 'Cannot explore', new Error(`the model takes ${inputDim}-value images but the test set has ${height}×${width}×${channels}`));
+    return { dispose: () => grid.remove() };
+  }
+  // The views draw grey digits and take one drawn with the mouse: images with channels have no view here yet.
+  if (channels !== 1 || height !== width) {
+    showViewError(grid, 'Cannot explore', new Error(`the views here draw square grey digits; these images are ${height}×${width}×${channels} (the sample grid above shows them)`));
     return { dispose: () => grid.remove() };
   }
 

@@ -8,7 +8,7 @@ export function modelInfoOf(vae: Vae, modelJson: unknown, source: string): Model
   const settings = (modelJson as { metadata?: { settings?: { normalization?: unknown } } } | null)?.metadata?.settings;
   const normalization: Normalization = isNormalization(settings?.normalization) ? settings.normalization : 'unit';
   const { inputDim, latentDim } = vae;
-  return { inputDim, latentDim, side: Math.round(Math.sqrt(inputDim)), normalization, source };
+  return { inputDim, latentDim, side: Math.round(Math.sqrt(inputDim)), image: vae.imageShape, normalization, source };
 }
 
 /** Pixel means of `count` latent vectors: `[count, latentDim]` → `[count, inputDim]`, a fresh array (safe to transfer). */

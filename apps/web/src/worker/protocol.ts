@@ -1,4 +1,5 @@
 import type { MnistFileRole, Normalization } from '@vae/data';
+import type { ImageShape } from '@vae/model';
 import type { EpochMetrics } from '@vae/train';
 import type { BackendChoice } from '../engines.js';
 import type { ModelInfo } from '../model-client.js';
@@ -77,6 +78,8 @@ export interface DataReport {
   test: number;
   rows: number;
   cols: number;
+  /** Values per pixel: 1 (grey), 3 (RGB), …: the data's images are rows × cols × channels, channels last. */
+  channels: number;
   /** The whole test split, for the page's views (digits to pick, labels to colour by). */
   testImages: Uint8Array;
   testLabels: Uint8Array;
@@ -98,7 +101,7 @@ export type TrainingStatus = 'idle' | 'training' | 'paused' | 'stopped' | 'done'
 export type WorkerEvent =
   | { type: 'status'; status: TrainingStatus; detail?: string }
   | { type: 'batch'; epoch: number; epochs: number; batch: number; batches: number; loss: number | undefined; samplesPerSecond: number; step: number }
-  | { type: 'epoch'; metrics: EpochMetrics; /** The 16 × 16 sample grid decoded from the run's fixed z: `[256, inputDim]`. */ grid: Float32Array; side: number }
+  | { type: 'epoch'; metrics: EpochMetrics; /** The 16 × 16 sample grid decoded from the run's fixed z: `[256, inputDim]`. */ grid: Float32Array; image: ImageShape }
   | { type: 'model'; info: ModelInfo }
   | { type: 'device-lost'; message: string }
   | { type: 'error'; message: string };

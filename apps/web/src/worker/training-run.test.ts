@@ -18,7 +18,7 @@ function split(count: number, seed: number): MnistSplit {
     const on = (i % 49) % 10 === label || Math.floor((i % 49) / 7) === label % 7;
     images[i] = on !== next() < 0.05 ? 255 : 0;
   });
-  return { images, labels, count, rows: 7, cols: 7 };
+  return { images, labels, count, rows: 7, cols: 7, channels: 1 };
 }
 const data: MnistData = { train: split(96, 1), test: split(32, 2), source: { kind: 'files', description: 'test' } };
 const settings: WebTrainSettings = { epochs: 3, batchSize: 16, learningRate: 1e-2, latentDim: 2, beta: 1, normalization: 'unit', trainSize: 96, testSize: 32, seed: 7 };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { takeFirst, type MnistData } from '@vae/data';
+import { imageShape, takeFirst, type MnistData } from '@vae/data';
 import { mlpDescription, sameDescription, serializeVae, Vae } from '@vae/model';
 import { sampleGridLatents, train, type ActiveEngine, type CheckpointStore, type EpochMetrics, type TrainSettings } from '@vae/train';
 import type { ModelInfo } from '../model-client.js';
@@ -34,6 +34,7 @@ export function trainSettingsOf(settings: WebTrainSettings): TrainSettings {
     normalization: settings.normalization,
     reconstruction: 'bernoulli',
     beta: settings.beta,
+    klWarmupEpochs: 0, // the page has no warm-up setting
   };
 }
 
@@ -66,11 +67,11 @@ export class TrainingRun {
   constructor(private readonly options: TrainingRunOptions & { model?: Vae; info?: ModelInfo; checkpoint?: Uint8Array; metrics?: EpochMetrics[] }) {
     const { settings, data } = options;
     this.data = { train: takeFirst(data.train, settings.trainSize), test: takeFirst(data.test, settings.testSize) };
-    const image = { height: data.train.rows, width: data.train.cols, channels: 1 };
-    const description = mlpDescription({ inputDim: image.height * image.width, latentDim: settings.latentDim }, image);
+    const image = imageShape(data.train);
+    const description = mlpDescription({ inputDim: image.height * image.width * image.channels, latentDim: settings.latentDim }, image);
     this.model = options.model ?? new Vae(description, { seed: settings.seed });
     if (!sameDescription(this.model.description, description)) {
-      throw new Error(`the kept model (${JSON.stringify(this.model.description.input)}, latent ${this.model.latentDim}) does not fit this data (${data.train.rows}×${data.train.cols} images)`);
+      throw new Error(`the kept model (${JSON.stringify(this.model.description.input)}, latent ${this.model.latentDim}) does not fit this data (${image.height}×${image.width}${image.channels === 1 ? '' : `×${image.channels}`} images)`);
     }
     this.info = options.info ?? modelInfoOf(this.model, { metadata: { settings } }, 'trained in this page');
     this.fixedZ = sampleGridLatents(settings.seed, settings.latentDim);
@@ -168,7 +169,7 @@ export class TrainingRun {
         const grid = tf.tidy(() => this.model.decode(this.fixedZ));
         const pixels = new Float32Array(await grid.data());
         grid.dispose();
-        emit({ type: 'epoch', metrics, grid: pixels, side: this.info.side }, [pixels.buffer]);
+        emit({ type: 'epoch', metrics, grid: pixels, image: this.info.image }, [pixels.buffer]);
       },
     });
     return result.completed;

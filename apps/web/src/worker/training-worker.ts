@@ -12,7 +12,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { fetchMnist, mnistFromFileBytes, type MnistData } from '@vae/data';
+import { fetchMnist, imageShape, mnistFromFileBytes, type MnistData } from '@vae/data';
 import { mlpDescription, serializeVae, deserializeVae, Vae } from '@vae/model';
 import { DEFAULT_TRAIN_SETTINGS, type ActiveEngine } from '@vae/train';
 import { browserEngineRegistry } from '../engines.js';
@@ -96,6 +96,7 @@ async function handle(request: WorkerRequest): Promise<{ value: unknown; transfe
         test: test.count,
         rows: test.rows,
         cols: test.cols,
+        channels: imageShape(test).channels,
         testImages: test.images.slice(),
         testLabels: test.labels.slice(),
       };

@@ -80,7 +80,7 @@ describe('WorkerClient: the page end of the worker protocol', () => {
       const value = r.type === 'encode' ? { mu: new Float32Array([r.count]), logVar: new Float32Array([0]) } : new Float32Array(4);
       c.far.postMessage({ type: 'reply', id: r.id, ok: true, value } satisfies WorkerMessage);
     });
-    const model = client.modelClient({ latentDim: 1, inputDim: 4, side: 2, normalization: 'unit', source: 'test' });
+    const model = client.modelClient({ latentDim: 1, inputDim: 4, side: 2, image: { height: 2, width: 2, channels: 1 }, normalization: 'unit', source: 'test' });
     expect((await model.encode(new Uint8Array(8), 2)).mu[0]).toBe(2);
     expect((await model.decode(new Float32Array(1), 1)).length).toBe(4);
   });

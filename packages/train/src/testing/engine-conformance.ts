@@ -4,6 +4,7 @@ import type { ElboOptions, Reconstruction } from '@vae/loss';
 import { convDescription, mlpDescription, Vae, type ModelDescription } from '@vae/model';
 import { describe, expect, it } from 'vitest';
 import { memoryCheckpointStore, type EpochMetrics } from '../checkpoint.js';
+import { standardNormalNoise } from '../seeds.js';
 import type { StepEngineContext, StepEngineFactory } from '../step-engine.js';
 import { tfjsStepEngine } from '../tfjs-engine.js';
 import { train } from '../train.js';
@@ -80,7 +81,7 @@ export function conformanceSplit(count: number, side: number, seed: number): Mni
   const rng = createRng(seed);
   const images = new Uint8Array(count * side * side);
   for (let i = 0; i < images.length; i++) images[i] = rng.next() < 0.65 ? 0 : Math.floor(rng.next() * 256);
-  return { images, labels: new Uint8Array(count).map(() => Math.floor(rng.next() * 10)), count, rows: side, cols: side };
+  return { images, labels: new Uint8Array(count).map(() => Math.floor(rng.next() * 10)), count, rows: side, cols: side, channels: 1 };
 }
 
 const lossOptionsOf = (c: ConformanceCase): ElboOptions => ({ beta: c.beta, reconstruction: c.reconstruction, gaussian: { range: normalizationRange(c.normalization) } });
@@ -94,8 +95,11 @@ async function readVariables(model: Vae): Promise<Float32Array[]> {
   return Promise.all(model.namedVariables().map(async ({ variable }) => Float32Array.from((await variable.data()) as Float32Array)));
 }
 
-/** What one engine does from fresh weights: the loss of each of `steps` steps, the weights and Adam's moments after. */
-async function stepRun(activate: () => Promise<void>, factory: StepEngineFactory, c: ConformanceCase, steps: number) {
+/**
+ * What one engine does from fresh weights: the loss of each of `steps` steps, the weights and Adam's
+ * moments after. `klBetas[s]`, when given, is step s's β, set with `setKlBeta` when it changes (as `train` does).
+ */
+async function stepRun(activate: () => Promise<void>, factory: StepEngineFactory, c: ConformanceCase, steps: number, klBetas?: readonly number[]) {
   await activate();
   const model = new Vae(c.model, { seed: c.seed });
   const context: StepEngineContext = { model, adam: ADAM, loss: lossOptionsOf(c) };
@@ -104,10 +108,12 @@ async function stepRun(activate: () => Promise<void>, factory: StepEngineFactory
   const order = Uint32Array.from({ length: split.count }, (_, i) => i);
   const x = new Float32Array(c.batchSize * inputDimOf(c));
   const losses: number[] = [];
+  let beta = c.beta;
   try {
     for (let s = 0; s < steps; s++) {
       const start = s * c.batchSize;
       const noiseSeed = 1000 + s;
+      if (klBetas && klBetas[s] !== beta) engine.setKlBeta((beta = klBetas[s]!));
       // Half the steps through `stepRows` where the engine has it, so both doors are checked.
       if (!(s % 2 === 1 && engine.stepRows?.(split, order, start, start + c.batchSize, c.normalization, noiseSeed))) {
         gatherBatchInto(split, order, start, start + c.batchSize, c.normalization, x, createRng(7));
@@ -158,7 +164,7 @@ async function trainRun(
   factory: StepEngineFactory,
   c: ConformanceCase,
   epochs: number,
-  options: { resume?: Uint8Array; onEpoch?: (m: EpochMetrics) => void } = {},
+  options: { resume?: Uint8Array; onEpoch?: (m: EpochMetrics) => void; klWarmupEpochs?: number } = {},
 ) {
   await activate();
   const model = new Vae(c.model, { seed: c.seed });
@@ -174,6 +180,7 @@ async function trainRun(
       normalization: c.normalization,
       reconstruction: c.reconstruction,
       beta: c.beta,
+      klWarmupEpochs: options.klWarmupEpochs ?? 0,
       engine: factory,
       checkpoint: store,
       ...(options.resume ? { resume: options.resume } : {}),
@@ -206,7 +213,8 @@ function expectSameRun(got: { metrics: EpochMetrics[]; weights: Float32Array[] }
  * against the reference (`tfjsStepEngine` on the CPU backend) on random small models and every
  * reconstruction term, it checks the gradients (Adam's first moment after one step is (1 − β₁)·g),
  * Adam's updates over several steps, a short `train()` run from the same weights and batches,
- * checkpoint and resume in both directions between the engine and the reference, and that no
+ * checkpoint and resume in both directions between the engine and the reference, β changed between
+ * steps (`setKlBeta`, a KL warm-up) as an engine made with that β would have it, and that no
  * tensors pile up. An engine that cannot run here is skipped with its reason, except under CI
  * (`CI` set), where that fails: an engine registered in CI must prove itself.
  */
@@ -245,7 +253,7 @@ export function describeEngineConformance(subject: EngineUnderTest, cases: Confo
       const split = conformanceSplit(c.batchSize, sideOf(c), c.seed);
       const x = gatherBatchInto(split, Uint32Array.from({ length: c.batchSize }, (_, i) => i), 0, c.batchSize, c.normalization, new Float32Array(c.batchSize * inputDimOf(c)), createRng(7));
       const direct = tf.tidy(() => {
-        const eps = tf.randomNormal([c.batchSize, c.model.latentDim], 0, 1, 'float32', 1000) as tf.Tensor2D;
+        const eps = tf.tensor2d(standardNormalNoise(1000, c.batchSize * c.model.latentDim), [c.batchSize, c.model.latentDim]);
         const { gradients } = lossAndGradients(model, tf.tensor2d(x, [c.batchSize, inputDimOf(c)]), eps, lossOptionsOf(c));
         return model.namedVariables().map(({ variable }) => Float32Array.from(gradients[variable.name]!.dataSync() as Float32Array));
       });
@@ -284,6 +292,36 @@ export function describeEngineConformance(subject: EngineUnderTest, cases: Confo
       const referenceFirst = await trainRun(reference, tfjsStepEngine, c, 1);
       const thenEngine = await trainRun(subject.activate, subject.engine, c, 2, { resume: referenceFirst.checkpoint });
       expectSameRun(thenEngine, straight, tolerance, 'reference → engine');
+    });
+
+    it('after setKlBeta(b), its steps are those of the engine made with β = b (same weights, same noise)', async () => {
+      const c = mlp[0]!;
+      const b = c.beta === 0.25 ? 0.75 : 0.25;
+      const switched = await stepRun(subject.activate, subject.engine, c, 3, [b, b, b]);
+      const made = await stepRun(subject.activate, subject.engine, { ...c, beta: b }, 3);
+      expect(switched).toEqual(made);
+      // β changes the loss here, so the equality above says something.
+      const unchanged = await stepRun(subject.activate, subject.engine, c, 1);
+      expect(Math.abs(unchanged.losses[0]! - made.losses[0]!)).toBeGreaterThan(tolerance * Math.abs(made.losses[0]!));
+    });
+
+    it('β changed between steps (a KL warm-up) gives the reference’s losses, moments and weights', async () => {
+      const c = mlp[0]!;
+      const klBetas = [0, 0.25, 0.5, 0.75, 1].map((f) => f * c.beta);
+      const got = await stepRun(subject.activate, subject.engine, c, 5, klBetas);
+      const want = await stepRun(reference, tfjsStepEngine, c, 5, klBetas);
+      got.losses.forEach((loss, s) => expectClose(loss, want.losses[s]!, tolerance, `loss of step ${s + 1} (β = ${klBetas[s]})`));
+      got.v.forEach((v, i) => expect(relativeError(v, want.v[i]!), `second moment of variable ${i}`).toBeLessThan(tolerance * 10));
+      expectSameRun({ metrics: [], weights: got.weights }, { metrics: [], weights: want.weights }, tolerance, 'after 5 steps of warm-up');
+    });
+
+    it('a train() run with a KL warm-up gives the reference’s metrics (test figures with the full β)', async () => {
+      const c = mlp[1]!;
+      // 4·batchSize + 3 images: 5 batches per epoch; the warm-up's 5 steps take epoch 1.
+      const got = await trainRun(subject.activate, subject.engine, c, 2, { klWarmupEpochs: 1 });
+      const want = await trainRun(reference, tfjsStepEngine, c, 2, { klWarmupEpochs: 1 });
+      expect(got.metrics.map((m) => m.beta)).toEqual([c.beta * Math.min(1, 4 / 5), c.beta]);
+      expectSameRun(got, want, tolerance, `${subject.name}, KL warm-up`);
     });
 
     it('keeps the tensor count flat across epochs and releases everything it made', async () => {
