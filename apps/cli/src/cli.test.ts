@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNativeAvailable, nativeLoadError } from '@vae/native';
+import { mlpDescription } from '@vae/model';
 
 // These tests run the built CLI (turbo builds it before `test`), as a user would.
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
@@ -153,7 +154,7 @@ describe('vae train: a short run on the embedded digits', () => {
 
     const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
     expect(config.settings).toMatchObject({ epochs: 2, batchSize: 64, learningRate: 1e-3, latentDim: 20, seed: 0, normalization: 'unit', reconstruction: 'bernoulli', trainSize: 2000 });
-    expect(config.model).toEqual({ inputDim: 784, encoderHidden: [512, 256], latentDim: 20, decoderHidden: [256, 512] });
+    expect(config.model).toEqual(mlpDescription());
 
     const metrics = await readJsonLines(join(out, 'metrics.jsonl'));
     expect(metrics.map((m) => m.epoch)).toEqual([1, 2]);

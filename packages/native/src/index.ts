@@ -140,6 +140,7 @@ export interface NativeTrainerHandle {
   setWeights(weights: Float32Array[]): void;
   getAdamState(): NativeAdamState;
   setAdamState(state: NativeAdamState): void;
+  setKlBeta(beta: number): void;
   tensorNames(): string[];
   dispose(): void;
 }
@@ -433,6 +434,15 @@ export class NativeVaeTrainer {
     const m = checkTensors(state.m, [...this.weightNames], this.shapes, 'setAdamState: m');
     const v = checkTensors(state.v, [...this.weightNames], this.shapes, 'setAdamState: v');
     live.setAdamState({ iterations, accBeta1, accBeta2, m, v });
+  }
+
+  /**
+   * The weight β of the KL term in the steps and evaluations from now on (KL warm-up changes it
+   * between steps): the trainer then computes exactly what a new one made with this `beta` would.
+   */
+  setKlBeta(beta: number): void {
+    const live = this.live();
+    live.setKlBeta(finite(beta, 'setKlBeta: beta', (v) => v >= 0, 'a finite number ≥ 0'));
   }
 
   /** Frees native memory and stops the helper thread; the trainer is unusable afterwards. Idempotent. */

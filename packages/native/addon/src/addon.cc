@@ -344,6 +344,18 @@ napi_value LogImportanceWeights(napi_env env, napi_callback_info info) {
   });
 }
 
+// setKlBeta(beta): the KL weight of the steps from now on (KL warm-up); checked by the wrapper.
+napi_value SetKlBeta(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    size_t argc = 1;
+    napi_value argv[1];
+    vae::Trainer& t = unwrap(env, info, &argc, argv);
+    if (argc < 1) throw JsError("setKlBeta: expected a number");
+    t.setKlBeta(toNumber(env, argv[0], "beta"));
+    return nullptr;
+  });
+}
+
 enum class Which { Weights, M, V };
 
 napi_value tensorList(napi_env env, vae::Trainer& t, Which which) {
@@ -510,6 +522,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setWeights", nullptr, SetWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"getAdamState", nullptr, GetAdamState, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setAdamState", nullptr, SetAdamState, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setKlBeta", nullptr, SetKlBeta, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tensorNames", nullptr, TensorNames, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dispose", nullptr, Dispose, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -68,6 +68,11 @@ class Trainer {
   Trainer& operator=(const Trainer&) = delete;
 
   const Options& options() const { return opt_; }
+  /**
+   * The KL weight β of the calls from now on (KL warm-up changes it between steps). A plain field
+   * write: the kernels read `opt_.klBeta` at each call, so the hot path is unchanged.
+   */
+  void setKlBeta(double beta) { opt_.klBeta = beta; }
   /** Tensors in `vae.namedVariables()` order: for each dense layer its kernel [in, out] then bias [out]. */
   size_t tensorCount() const { return tensors_.size(); }
   size_t tensorSize(size_t i) const { return tensors_[i].size; }
