@@ -34,7 +34,12 @@ describe('a checkpoint saved before model descriptions', () => {
     expect(resumed.metrics).toHaveLength(3);
     expect(resumed.metrics[2]!.testLoss).toBe(again.metrics[2]!.testLoss);
     expect(resumed.metrics[2]!.trainLoss).toBe(again.metrics[2]!.trainLoss);
-    expect(Number.isFinite(resumed.metrics[2]!.testLoss)).toBe(true);
+    // And the run continues as one that never stopped (same code path, same noise as 0.1.0's).
+    const straightModel2 = new Vae(CONFIG, { seed: 3 });
+    const straight = await train({ model: straightModel2, data, ...settings });
+    expect(straight.metrics.slice(0, 2).map((m) => m.testLoss)).toEqual(RECORDED_TEST_LOSSES);
+    expect(straight.metrics[2]!.testLoss).toBe(resumed.metrics[2]!.testLoss);
+    straightModel2.dispose();
     // The next save records the description, not the old config.
     const next = decodeCheckpoint((await store.load())!);
     expect(next.state.modelConfig).toBeUndefined();

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { deriveSeed, standardNormalNoise } from './seeds.js';
 
@@ -17,6 +18,14 @@ describe('standardNormalNoise', () => {
     let products = 0;
     for (let i = 0; i + 1 < n; i += 2) products += draws[i]! * draws[i + 1]!;
     expect(Math.abs(products / (n / 2))).toBeLessThan(0.01);
+  });
+
+  it('is exactly what tf.randomNormal gives for the seed (so runs keep their trajectories)', () => {
+    for (const [seed, count] of [[1, 1], [2, 7], [deriveSeed(0, 2, 0), 64 * 20], [deriveSeed(5, 2, 123), 1000 * 20], [0x5eed, 3]] as const) {
+      const t = tf.randomNormal([count], 0, 1, 'float32', seed);
+      expect(Array.from(standardNormalNoise(seed, count))).toEqual(Array.from(t.dataSync()));
+      t.dispose();
+    }
   });
 
   it('is the same numbers for the same seed, other numbers for another, and fills odd counts', () => {

@@ -1,4 +1,4 @@
-import { createRng } from '@vae/data';
+import seedrandom from 'seedrandom';
 
 /**
  * A 32-bit seed derived from a run's seed and counters (epoch, step…), by a splitmix-style hash.
@@ -19,18 +19,28 @@ export function deriveSeed(seed: number, ...parts: number[]): number {
 export const SeedStream = { shuffle: 1, noise: 2, binarize: 3, evalNoise: 4, importanceSamples: 5, sampleGrid: 100 } as const;
 
 /**
- * `count` draws of N(0, 1) for the seed, from the project's own generator (sfc32, Box–Muller using
- * both outputs of each pair), as float32. The reparameterization noise of every training step and
- * evaluation, on every engine: it is the same numbers on every backend and costs no device call
- * (1,280 values for a batch of 64 and 20 latents: microseconds).
+ * `count` draws of N(0, 1) for the seed, from the project's own seeded generator: Alea (the
+ * `seedrandom` package) and Marsaglia's polar method, as float32 — exactly the numbers
+ * `tf.randomNormal([count], 0, 1, 'float32', seed)` gives (tfjs draws them the same way), so runs
+ * keep the trajectories they had when the engines called tfjs. The reparameterization noise of every
+ * training step and evaluation, on every engine: the same numbers on every backend, and no device
+ * call (1,280 values for a batch of 64 and 20 latents: microseconds). `seed` must not be 0 (tfjs
+ * takes 0 as "no seed"; `deriveSeed` never gives it).
  */
 export function standardNormalNoise(seed: number, count: number, out: Float32Array = new Float32Array(count)): Float32Array {
-  const rng = createRng(seed);
+  const random = seedrandom.alea(seed.toString());
   for (let i = 0; i < count; i += 2) {
-    const radius = Math.sqrt(-2 * Math.log(1 - rng.next())); // 1 − u ∈ (0, 1]: log(0) would be −∞
-    const angle = 2 * Math.PI * rng.next();
-    out[i] = radius * Math.cos(angle);
-    if (i + 1 < count) out[i + 1] = radius * Math.sin(angle);
+    let v1: number;
+    let v2: number;
+    let s: number;
+    do {
+      v1 = 2 * random() - 1;
+      v2 = 2 * random() - 1;
+      s = v1 * v1 + v2 * v2;
+    } while (s >= 1 || s === 0);
+    const scale = Math.sqrt((-2 * Math.log(s)) / s);
+    out[i] = v1 * scale;
+    if (i + 1 < count) out[i + 1] = v2 * scale;
   }
   return out;
 }
