@@ -50,7 +50,10 @@ export function conv2dTransposeByConv(x: tf.Tensor4D, filter: tf.Tensor4D, outSh
     let spread: tf.Tensor4D = x;
     if (strides > 1) {
       const zeros = strides - 1;
-      spread = tf.reshape(tf.pad(tf.reshape(x, [b, h, 1, w, 1, ci]), [[0, 0], [0, 0], [0, zeros], [0, 0], [0, zeros], [0, 0]]), [b, h * strides, w * strides, ci]) as tf.Tensor4D;
+      // Rows, then columns, each a rank-4 pad (tfjs-backend-webgpu cannot pad rank-6 tensors: "cannot index type 'vec6'").
+      const rows = tf.pad(tf.reshape(x, [b, h, 1, w * ci]), [[0, 0], [0, 0], [0, zeros], [0, 0]]);
+      const cols = tf.pad(tf.reshape(rows, [b * h * strides, w, 1, ci]), [[0, 0], [0, 0], [0, zeros], [0, 0]]);
+      spread = tf.reshape(cols, [b, h * strides, w * strides, ci]) as tf.Tensor4D;
     }
     // out[i] = Σ_m spread[i + top − (k − 1) + m] · filter[k − 1 − m]: a correlation with the flipped filter.
     const side = (pad: number, length: number, out: number) => {
