@@ -1,5 +1,6 @@
-// The fused MLP-VAE training step (forward, loss, backward, Adam) on OpenBLAS, independent of
-// Node-API. The math mirrors @vae/model + @vae/loss + tfjs' AdamOptimizer; see README.md.
+// The fused VAE training step (forward, loss, backward, Adam) on OpenBLAS, independent of
+// Node-API: the model as a chain of ops with per-partition kernels (ops.h), one driver, and the
+// threading schedule as a separate policy. The math mirrors @vae/model + @vae/loss + tfjs' AdamOptimizer; see README.md.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -166,7 +167,9 @@ class Trainer {
   struct ImportanceJob;
   void runImportance(ImportanceJob& job, int t, int T);
 
-  // Kernels: each computes its share of one op's work, given as a row range and column ranges.
+  // Kernels (private: the ops, nested classes, call them): each computes its share of one op's
+  // work, given as a row range and column ranges.
+ private:
   void adamRange(size_t begin, size_t end, int gradBuffers);
   void forwardDense(const Layer& l, const float* a, int lda, int r0, int r1, int c0, int c1, bool relu, float* y);
   void forwardSparseInput(const Layer& l, int r0, int r1, int c0, int c1, float* y, int t);
@@ -181,7 +184,6 @@ class Trainer {
   double reconRows(const float* x, const float* logits, float* g, int r0, int r1, int c0, int c1);
   double reconLossRow(const float* pre, const float* bias, const float* x) const;
 
- private:
   void copyIn(Buffer& buf, size_t i, const float* src);
   void copyOut(const Buffer& buf, size_t i, float* dst) const;
   void ensureCapacity(int n);
