@@ -107,12 +107,40 @@ export interface NativeInfo extends NativeBindingInfo {
   prebuiltSkipped?: string;
 }
 
-/** Options as the addon takes them (flat, every field present). */
+/**
+ * A layer as the addon takes it: `@vae/model`'s `LayerDescription` fields. The addon has kernels for
+ * `dense` layers with `relu` or `linear` activations (the decoder's last one linear, `inputDim`
+ * wide: the logits) and refuses any other layer with an error naming it.
+ */
+export interface NativeLayer {
+  type: string;
+  units?: number;
+  activation?: string;
+  /** Weight names `<name>.kernel`, `<name>.bias`; default `encoder.<i>` / `decoder.<j>`. */
+  name?: string;
+}
+
+/** The layer lists the addon takes for an MLP config: dense ReLU layers, the decoder's linear output layer last. */
+export function nativeLayers(config: NativeVaeConfig): { encoder: NativeLayer[]; decoder: NativeLayer[] } {
+  const dense = (units: number, activation: 'relu' | 'linear'): NativeLayer => ({ type: 'dense', units, activation });
+  return {
+    encoder: config.encoderHidden.map((units) => dense(units, 'relu')),
+    decoder: [...config.decoderHidden.map((units) => dense(units, 'relu')), dense(config.inputDim, 'linear')],
+  };
+}
+
+/**
+ * Options as the addon takes them (flat, every field present). The model is `encoder` and
+ * `decoder` (layer lists, as the model description gives them), or — the older form — the MLP's
+ * widths `encoderHidden` and `decoderHidden`.
+ */
 export interface NativeTrainerInit {
   inputDim: number;
-  encoderHidden: number[];
+  encoder?: NativeLayer[];
+  encoderHidden?: number[];
   latentDim: number;
-  decoderHidden: number[];
+  decoder?: NativeLayer[];
+  decoderHidden?: number[];
   learningRate: number;
   beta1: number;
   beta2: number;
@@ -311,9 +339,8 @@ export class NativeVaeTrainer {
     this.parallel = parallel;
     this.handle = new binding.Trainer({
       inputDim: config.inputDim,
-      encoderHidden: [...config.encoderHidden],
       latentDim: config.latentDim,
-      decoderHidden: [...config.decoderHidden],
+      ...nativeLayers(config),
       learningRate,
       beta1,
       beta2,

@@ -161,15 +161,48 @@ napi_value Construct(napi_env env, napi_callback_info info) {
     vae::Options opt;
     opt.inputDim = toInt(env, property(env, o, "inputDim"), "inputDim", 1);
     opt.latentDim = toInt(env, property(env, o, "latentDim"), "latentDim", 1);
-    for (const char* key : {"encoderHidden", "decoderHidden"}) {
+    // The layers: `encoder` / `decoder` as the model description lists them ({ type, units,
+    // activation, name? }), or the MLP's widths `encoderHidden` / `decoderHidden` (dense ReLU
+    // layers, the decoder's linear output layer added). The trainer refuses what it has no kernel for.
+    for (const char* key : {"encoder", "decoder"}) {
+      const bool isEncoder = std::strcmp(key, "encoder") == 0;
+      std::vector<vae::LayerSpec>& layers = isEncoder ? opt.encoder : opt.decoder;
+      layers.clear();
       napi_value arr = property(env, o, key);
+      napi_valuetype type;
+      CHECK_NAPI(napi_typeof(env, arr, &type));
+      if (type == napi_undefined) {
+        const char* widthsKey = isEncoder ? "encoderHidden" : "decoderHidden";
+        napi_value widthsArr = property(env, o, widthsKey);
+        const uint32_t len = arrayLength(env, widthsArr, widthsKey);
+        std::vector<int> widths;
+        for (uint32_t i = 0; i < len; i++) {
+          napi_value w;
+          CHECK_NAPI(napi_get_element(env, widthsArr, i, &w));
+          widths.push_back(toInt(env, w, widthsKey, 1));
+        }
+        layers = vae::denseReluLayers(widths, isEncoder ? 0 : opt.inputDim);
+        continue;
+      }
       const uint32_t len = arrayLength(env, arr, key);
-      std::vector<int>& widths = std::strcmp(key, "encoderHidden") == 0 ? opt.encoderHidden : opt.decoderHidden;
-      widths.clear();
       for (uint32_t i = 0; i < len; i++) {
-        napi_value w;
-        CHECK_NAPI(napi_get_element(env, arr, i, &w));
-        widths.push_back(toInt(env, w, key, 1));
+        const std::string where = std::string(key) + "[" + std::to_string(i) + "]";
+        napi_value l;
+        CHECK_NAPI(napi_get_element(env, arr, i, &l));
+        napi_valuetype lt;
+        CHECK_NAPI(napi_typeof(env, l, &lt));
+        if (lt != napi_object) throw JsError(where + ": expected a layer object");
+        vae::LayerSpec spec;
+        spec.type = toString(env, property(env, l, "type"), (where + ".type").c_str());
+        if (spec.type == "dense") {
+          spec.units = toInt(env, property(env, l, "units"), (where + ".units").c_str(), 1);
+          spec.activation = toString(env, property(env, l, "activation"), (where + ".activation").c_str());
+        }
+        napi_value name = property(env, l, "name");
+        napi_valuetype nt;
+        CHECK_NAPI(napi_typeof(env, name, &nt));
+        if (nt == napi_string) spec.name = toString(env, name, (where + ".name").c_str());
+        layers.push_back(spec);
       }
     }
     opt.learningRate = toNumber(env, property(env, o, "learningRate"), "learningRate");
@@ -209,7 +242,12 @@ napi_value Construct(napi_env env, napi_callback_info info) {
     CHECK_NAPI(napi_typeof(env, sparseInput, &sparseType));
     if (sparseType != napi_undefined) opt.sparseInput = toBool(env, sparseInput);  // else the default, true
 
-    auto trainer = std::make_unique<vae::Trainer>(opt);
+    std::unique_ptr<vae::Trainer> trainer;
+    try {
+      trainer = std::make_unique<vae::Trainer>(opt);
+    } catch (const std::invalid_argument& e) {  // a layer it has no kernel for, or an impossible shape
+      throw JsError(std::string("Trainer: ") + e.what(), true);
+    }
     napi_value weights = property(env, o, "weights");
     const uint32_t count = arrayLength(env, weights, "weights");
     if (count != trainer->tensorCount())

@@ -12,35 +12,14 @@
 #include <tuple>
 
 #include "dispatch.h"
+#include "ops.h"
 #include "vecmath.h"
 
 namespace vae {
 
 namespace {
 
-constexpr size_t kAlign = 16;     // floats: tensors and column blocks start on 64-byte boundaries
 constexpr int kSparseChunk = 64;  // output columns kept in registers while the sparse lists stream by
-
-size_t roundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
-
-/** Block t of T of [0, total), blocks a multiple of kAlign wide where possible. */
-inline void block(int total, int t, int T, int& b0, int& b1) {
-  if (T <= 1) {
-    b0 = 0;
-    b1 = total;
-    return;
-  }
-  int chunk = (total + T - 1) / T;
-  if (chunk > static_cast<int>(kAlign)) chunk = static_cast<int>(roundUp(chunk, kAlign));
-  b0 = std::min(total, t * chunk);
-  b1 = std::min(total, b0 + chunk);
-}
-
-/** Rows t of T of [0, n), as even as possible. */
-inline void rowBlock(int n, int t, int T, int& r0, int& r1) {
-  r0 = static_cast<int>(static_cast<int64_t>(n) * t / T);
-  r1 = static_cast<int>(static_cast<int64_t>(n) * (t + 1) / T);
-}
 
 // OpenBLAS' thread count is process-wide; remember what we asked for last.
 std::atomic<int> gBlasThreads{-1};
@@ -74,6 +53,41 @@ struct Trainer::PartialSlots {
   std::vector<Partial> slots;
 };
 
+/**
+ * How the threads share a step — the threading schedule, kept apart from the model's math (the
+ * ops and their kernels, ops.h):
+ * - cutting (Split; also one thread and Blas, where T = 1): every phase of every op is cut into
+ *   column blocks of whatever width its kernel works along, or into row blocks, as the op asks
+ *   (Op::forwardCut, Op::backwardCut); the threads meet between phases, except before a
+ *   columnLocal one (a fused epilogue on the same blocks); Adam updates each block of parameters
+ *   right after its gradient, inside the backward kernels, on the thread that computed it;
+ * - row slices (Data): each thread runs every phase whole on its slice of the batch into its own
+ *   gradient buffer, meeting no one; then one barrier, and each thread sums the buffers over its
+ *   share of the parameters inside the Adam update (reduceGradients).
+ */
+struct Trainer::Schedule {
+  bool rowSlices;
+  int n;
+  bool adam;  // a step: parameters are updated
+  const std::vector<Buffer>* grads;
+
+  /** Thread t's share of a phase the op cuts as `cut`. */
+  Part part(Cut cut, int t, int T) const {
+    int r0, r1;
+    if (rowSlices) {
+      rowBlock(n, t, T, r0, r1);
+      return Part{r0, r1, 0, 1, t, r0, false, (*grads)[t].data};
+    }
+    if (cut == Cut::Columns) return Part{0, n, t, T, t, 0, adam, (*grads)[0].data};
+    rowBlock(n, t, T, r0, r1);
+    return Part{r0, r1, 0, 1, t, 0, adam, (*grads)[0].data};
+  }
+  /** Whether the threads meet between a phase cut as `previous` and the next one. */
+  bool meets(Cut previous, Cut next, bool columnLocal) const {
+    return !rowSlices && !(columnLocal && previous == Cut::Columns && next == Cut::Columns);
+  }
+};
+
 struct Trainer::Job {
   Mode mode;
   const float* x;
@@ -82,7 +96,15 @@ struct Trainer::Job {
   const Rows* rows;  // set by stepRows: x (= input_) is filled from these first
   Partial* partials;
   float oma1, oma2;  // 1 − β₁ᵗ, 1 − β₂ᵗ as tfjs computes them (float32)
+  Schedule schedule;
 };
+
+std::vector<LayerSpec> denseReluLayers(const std::vector<int>& widths, int outputDim) {
+  std::vector<LayerSpec> layers;
+  for (int w : widths) layers.push_back(LayerSpec{"dense", w, "relu", ""});
+  if (outputDim > 0) layers.push_back(LayerSpec{"dense", outputDim, "linear", ""});
+  return layers;
+}
 
 void Trainer::Buffer::resize(size_t n) {
   std::free(data);
@@ -99,8 +121,8 @@ void Trainer::Buffer::resize(size_t n) {
 Trainer::Buffer::~Buffer() { std::free(data); }
 
 Trainer::Trainer(const Options& options) : opt_(options), pool_(options.parallel == Parallel::Blas ? 1 : options.threads) {
-  auto addLayer = [this](const std::string& name, int in, int out) {
-    Layer l{in, out, 0, 0};
+  auto addLayer = [this](const std::string& name, int in, int out, bool relu) {
+    Layer l{in, out, 0, 0, relu};
     l.w = paramCount_;
     tensors_.push_back({name + ".kernel", paramCount_, static_cast<size_t>(in) * out});
     paramCount_ = roundUp(paramCount_ + static_cast<size_t>(in) * out, kAlign);
@@ -110,19 +132,36 @@ Trainer::Trainer(const Options& options) : opt_(options), pool_(options.parallel
     maxWidth_ = std::max({maxWidth_, in, out});
     return l;
   };
+  // Only what the ops have kernels for; anything else is refused, never trained as something else.
+  auto relu = [](const LayerSpec& s, const std::string& where) {
+    if (s.type != "dense") throw std::invalid_argument(where + ": the native trainer has no kernel for a '" + s.type + "' layer (it has: dense)");
+    if (s.units < 1) throw std::invalid_argument(where + ".units: expected a positive integer, got " + std::to_string(s.units));
+    if (s.activation == "relu") return true;
+    if (s.activation == "linear") return false;
+    throw std::invalid_argument(where + ".activation: the native trainer has no kernel for '" + s.activation + "' (it has: relu, linear)");
+  };
+  if (opt_.inputDim < 1 || opt_.latentDim < 1) throw std::invalid_argument("inputDim and latentDim must be at least 1");
+  if (opt_.decoder.empty()) throw std::invalid_argument("decoder: needs at least one layer (the last gives the logits)");
+  const LayerSpec& out = opt_.decoder.back();
+  const std::string outWhere = "decoder[" + std::to_string(opt_.decoder.size() - 1) + "]";
+  if (relu(out, outWhere) || out.units != opt_.inputDim)
+    throw std::invalid_argument(outWhere + ": the decoder's last layer gives the logits: expected a linear dense layer of inputDim = " +
+                                std::to_string(opt_.inputDim) + " units, got " + out.activation + " with " + std::to_string(out.units));
   int width = opt_.inputDim;
-  for (size_t i = 0; i < opt_.encoderHidden.size(); i++) {
-    encoder_.push_back(addLayer("encoder." + std::to_string(i), width, opt_.encoderHidden[i]));
-    width = opt_.encoderHidden[i];
+  for (size_t i = 0; i < opt_.encoder.size(); i++) {
+    const LayerSpec& spec = opt_.encoder[i];
+    const std::string where = "encoder[" + std::to_string(i) + "]";
+    encoder_.push_back(addLayer(spec.name.empty() ? "encoder." + std::to_string(i) : spec.name, width, spec.units, relu(spec, where)));
+    width = spec.units;
   }
-  mu_ = addLayer("mu", width, opt_.latentDim);
-  logvar_ = addLayer("logvar", width, opt_.latentDim);
+  mu_ = addLayer("mu", width, opt_.latentDim, false);
+  logvar_ = addLayer("logvar", width, opt_.latentDim, false);
   width = opt_.latentDim;
-  std::vector<int> decoderOut = opt_.decoderHidden;
-  decoderOut.push_back(opt_.inputDim);
-  for (size_t j = 0; j < decoderOut.size(); j++) {
-    decoder_.push_back(addLayer("decoder." + std::to_string(j), width, decoderOut[j]));
-    width = decoderOut[j];
+  for (size_t j = 0; j < opt_.decoder.size(); j++) {
+    const LayerSpec& spec = opt_.decoder[j];
+    const std::string where = "decoder[" + std::to_string(j) + "]";
+    decoder_.push_back(addLayer(spec.name.empty() ? "decoder." + std::to_string(j) : spec.name, width, spec.units, relu(spec, where)));
+    width = spec.units;
   }
   params_.resize(paramCount_);
   m_.resize(paramCount_);
@@ -131,6 +170,7 @@ Trainer::Trainer(const Options& options) : opt_(options), pool_(options.parallel
   for (auto& g : grads_) g.resize(paramCount_);
   enc_.resize(encoder_.size());
   dec_.resize(decoder_.size() - 1);
+  buildOps();
   partials_ = std::make_unique<PartialSlots>(pool_.threads());
   colCount_.resize(static_cast<size_t>(pool_.threads()) * opt_.inputDim);
   strip_.resize(pool_.threads());
@@ -148,6 +188,48 @@ Trainer::Trainer(const Options& options) : opt_(options), pool_(options.parallel
 }
 
 Trainer::~Trainer() = default;
+
+// The chain: encoder layers, heads, decoder layers, reconstruction term. Each op reads the one
+// before it; its consumer writes dL/d(its output) into its dOut slot.
+void Trainer::buildOps() {
+  int producer = -1;
+  bool relu = false;
+  auto link = [&](std::unique_ptr<Op> op, bool outputRelu) {
+    op->producer = producer;
+    op->inputRelu = relu;
+    ops_.push_back(std::move(op));
+    producer = static_cast<int>(ops_.size()) - 1;
+    relu = outputRelu;
+  };
+  for (size_t i = 0; i < encoder_.size(); i++) link(std::make_unique<DenseOp>(encoder_[i], &enc_[i], i == 0), encoder_[i].relu);
+  latentOp_ = ops_.size();
+  link(std::make_unique<GaussianHeadsOp>(opt_.latentDim, &mu_a_, &z_a_), false);
+  ops_.back()->dOut = GradSlot{&dz_, false};
+  for (size_t j = 0; j < decoder_.size(); j++) {
+    Buffer* out = j + 1 == decoder_.size() ? &logits_ : &dec_[j];
+    link(std::make_unique<DenseOp>(decoder_[j], out, false), decoder_[j].relu);
+  }
+  ops_.back()->dOut = GradSlot{&logits_, false};  // dL/dlogits over the logits
+  link(std::make_unique<ReconstructionOp>(opt_.inputDim), false);
+  // The other gradients go to the two shared scratch buffers in turn, in backward order.
+  Buffer* scratch[2] = {&gradA_, &gradB_};
+  int flip = 0;
+  for (size_t i = ops_.size(); i-- > 0;) {
+    const int p = ops_[i]->producer;
+    if (p >= 0 && !ops_[p]->dOut.buffer) ops_[p]->dOut = GradSlot{scratch[flip ^= 1], true};
+  }
+}
+
+const float* Trainer::inputOf(const Op& op, const Pass& pass) const {
+  return op.producer < 0 ? pass.job.x : ops_[op.producer]->output(pass.mean);
+}
+
+float* Trainer::gradAt(const GradSlot& slot, int width, const Part& part) const {
+  // Threads not in step (Data) may write one layer's gradient while another writes another's, of
+  // another width: each keeps its rows in its own region (rows from scratchRow on at maxWidth_ per
+  // row), addressed as a [n, width] matrix for the layer at hand.
+  return slot.shared ? slot.buffer->data + static_cast<size_t>(part.scratchRow) * (maxWidth_ - width) : slot.buffer->data;
+}
 
 void Trainer::copyIn(Buffer& buf, size_t i, const float* src) {
   std::memcpy(buf.data + tensors_[i].offset, src, tensors_[i].size * sizeof(float));
@@ -345,7 +427,7 @@ static void copyStrip(const float* src, size_t ld, int c, int r0, int r1, float*
     std::memcpy(strip + static_cast<size_t>(r) * kSparseChunk, src + static_cast<size_t>(r) * ld + c, kSparseChunk * sizeof(float));
 }
 
-/** forwardDense of the first layer (ReLU) from the nonzeros of the input rows r0..r1; t: the calling thread. */
+/** forwardDense of the first layer from the nonzeros of the input rows r0..r1; t: the calling thread. */
 VAE_KERNEL void Trainer::forwardSparseInput(const Layer& l, int r0, int r1, int c0, int c1, float* y, int t) {
   if (r1 <= r0 || c1 <= c0) return;
   const size_t D = static_cast<size_t>(opt_.inputDim);
@@ -367,9 +449,13 @@ VAE_KERNEL void Trainer::forwardSparseInput(const Layer& l, int r0, int r1, int 
   for (int r = r0; r < r1; r++) {
     float* __restrict row = y + static_cast<size_t>(r) * l.out;
     if (c < c1) sparseCombineNarrow(nzIndex_.data() + r * D, nzValue_.data() + r * D, nzCount_[r], W, l.out, c, c1, row);
-    for (int j = c0; j < c1; j++) {
-      const float s = row[j] + bias[j];
-      row[j] = s > 0.0f ? s : 0.0f;
+    if (l.relu) {
+      for (int j = c0; j < c1; j++) {
+        const float s = row[j] + bias[j];
+        row[j] = s > 0.0f ? s : 0.0f;
+      }
+    } else {
+      for (int j = c0; j < c1; j++) row[j] = row[j] + bias[j];
     }
   }
 }
@@ -486,6 +572,46 @@ VAE_KERNEL void Trainer::headGrads(int r0, int r1, const float* eps) {
 }
 
 /**
+ * The heads' gradients over rows r0..r1, from dL/dmu and dL/dlogvar (headGrads): dW[k0:k1, :] = hᵀ·dmu
+ * (and dlogvar), db[c0:c1]; with dh, dh[:, k0:k1] = dmu·W_muᵀ + dlogvar·W_logvarᵀ, masked by h > 0
+ * when h is a ReLU output. With `adam` those rows of W and entries of b are updated right away.
+ */
+VAE_KERNEL void Trainer::headsBackward(const float* h, int ldh, bool hIsRelu, int r0, int r1, int k0, int k1, int c0, int c1,
+                                       float* grad, float* dh, bool adam) {
+  const int L = opt_.latentDim;
+  const int hw = mu_.in;
+  const int rows = r1 - r0;
+  if (k1 > k0) {
+    for (const Layer* l : {&mu_, &logvar_}) {
+      const float* d = (l == &mu_ ? dmu_.data : dlogvar_.data) + static_cast<size_t>(r0) * L;
+      gemm(true, false, k1 - k0, L, rows, h + static_cast<size_t>(r0) * ldh + k0, ldh, d, L, 0.0f, grad + l->w + static_cast<size_t>(k0) * L, L);
+      if (dh)
+        gemm(false, true, rows, k1 - k0, L, d, L, params_.data + l->w + static_cast<size_t>(k0) * L, L, l == &mu_ ? 0.0f : 1.0f,
+             dh + static_cast<size_t>(r0) * hw + k0, hw);
+    }
+    if (dh && hIsRelu) {
+      for (int r = r0; r < r1; r++) {
+        float* __restrict d = dh + static_cast<size_t>(r) * hw;
+        const float* __restrict act = h + static_cast<size_t>(r) * ldh;
+        for (int k = k0; k < k1; k++) d[k] = act[k] > 0.0f ? d[k] : 0.0f;
+      }
+    }
+    if (adam) {
+      adamRange(mu_.w + static_cast<size_t>(k0) * L, mu_.w + static_cast<size_t>(k1) * L, 1);
+      adamRange(logvar_.w + static_cast<size_t>(k0) * L, logvar_.w + static_cast<size_t>(k1) * L, 1);
+    }
+  }
+  for (const Layer* l : {&mu_, &logvar_}) {
+    const float* d = l == &mu_ ? dmu_.data : dlogvar_.data;
+    float* gb = grad + l->b;
+    for (int c = c0; c < c1; c++) gb[c] = 0.0f;
+    for (int r = r0; r < r1; r++)
+      for (int c = c0; c < c1; c++) gb[c] += d[static_cast<size_t>(r) * L + c];
+    if (adam && c1 > c0) adamRange(l->b + c0, l->b + c1, 1);
+  }
+}
+
+/**
  * Reconstruction term over rows r0..r1 and pixels c0..c1 of the logits; writes dL/dlogits into g
  * (may alias logits) when g is not null. Returns the Bernoulli NLL, or Σ(mean − x)² for Gaussian.
  */
@@ -586,19 +712,13 @@ struct Trainer::ImportanceJob {
 };
 
 namespace {
-void splitEntry(void* ctx, int t, int T);
-void dataEntry(void* ctx, int t, int T);
 struct JobCtx {
   Trainer* self;
   Trainer::Job* job;
 };
-void splitEntry(void* ctx, int t, int T) {
+void stepEntry(void* ctx, int t, int T) {
   auto* c = static_cast<JobCtx*>(ctx);
-  c->self->runSplit(*c->job, t, T);
-}
-void dataEntry(void* ctx, int t, int T) {
-  auto* c = static_cast<JobCtx*>(ctx);
-  c->self->runData(*c->job, t, T);
+  c->self->runStep(*c->job, t, T);
 }
 struct ImportanceCtx {
   Trainer* self;
@@ -663,228 +783,108 @@ void Trainer::indexColumns(int n, int r0, int r1, int k0, int k1, int32_t* count
   }
 }
 
-// Every GEMM is cut into column blocks, one per thread; epilogues and Adam follow the same blocks, so
-// threads meet only once per layer. Backward cuts each layer's input width k: a thread owns rows
-// k0..k1 of W, computes those rows of dW and columns k0..k1 of dx (which read only its own rows of W),
-// then updates its rows of W — no other thread reads them any more in this step.
-VAE_KERNEL void Trainer::runSplit(Job& job, int t, int T) {
-  Barrier& bar = pool_.barrier();
-  Partial& part = job.partials[t];
-  part = Partial{};
-  const int n = job.n;
-  const bool train = job.mode != Mode::Evaluate;
-  const bool adam = job.mode == Mode::Step;
-  int c0, c1, k0, k1, r0, r1;
-  // Every thread reads every row below: gather (stepRows) and index a share each, then meet.
-  rowBlock(n, t, T, r0, r1);
-  prepareRows(job, r0, r1);
-  bar.wait();
-  const bool sparse = sparseInput(0, n);
-  if (sparse && train) {  // this thread's pixels, for its rows of the first layer's dW
-    block(opt_.inputDim, t, T, k0, k1);
-    indexColumns(n, 0, n, k0, k1, colCount_.data());
-  }
+// The ops' kernels, each on the share of its work the schedule hands it (Part).
 
-  const float* a = job.x;
-  int lda = opt_.inputDim;
-  for (size_t i = 0; i < encoder_.size(); i++) {
-    block(encoder_[i].out, t, T, c0, c1);
-    if (i == 0 && sparse) {
-      forwardSparseInput(encoder_[0], 0, n, c0, c1, enc_[0].data, t);
-    } else {
-      forwardDense(encoder_[i], a, lda, 0, n, c0, c1, true, enc_[i].data);
+void Trainer::DenseOp::forward(Trainer& tr, Pass& pass, const Part& p) const {
+  int c0, c1;
+  p.cols(layer_.out, c0, c1);
+  if (sparseCapable_) {  // reads the batch: decide on the rows this share reads, keep it for backward
+    pass.sparse = tr.sparseInput(p.r0, p.r1);
+    if (pass.sparse) {
+      if (pass.train) {  // the input-width block's pixels, for this share of dW
+        int k0, k1;
+        p.cols(layer_.in, k0, k1);
+        tr.indexColumns(pass.job.n, p.r0, p.r1, k0, k1, tr.colCount_.data() + static_cast<size_t>(p.thread) * tr.opt_.inputDim);
+      }
+      tr.forwardSparseInput(layer_, p.r0, p.r1, c0, c1, out_->data, p.thread);
+      return;
     }
-    bar.wait();
-    a = enc_[i].data;
-    lda = encoder_[i].out;
   }
-  const float* h = a;
-  const int ldh = lda;
-  rowBlock(n, t, T, r0, r1);
-  heads(r0, r1, h, ldh, job.eps, part.kl);
-  bar.wait();
+  tr.forwardDense(layer_, tr.inputOf(*this, pass), layer_.in, p.r0, p.r1, c0, c1, layer_.relu, out_->data);
+}
 
-  const size_t last = decoder_.size() - 1;
-  auto decode = [&](const float* zin, double& recon, float* g) {
-    const float* in = zin;
-    for (size_t j = 0; j <= last; j++) {
-      block(decoder_[j].out, t, T, c0, c1);
-      float* out = j == last ? logits_.data : dec_[j].data;
-      forwardDense(decoder_[j], in, decoder_[j].in, 0, n, c0, c1, j != last, out);
-      if (j != last) bar.wait();
-      in = out;
-    }
-    recon += reconRows(job.x, logits_.data, g, 0, n, c0, c1);
-  };
-  decode(z_a_.data, part.recon, train ? logits_.data : nullptr);
-  if (!train) {
-    bar.wait();
-    decode(mu_a_.data, part.reconMu, nullptr);
+// Cuts the input width k: a share owns rows k0..k1 of W, computes those rows of dW and columns
+// k0..k1 of dx (which read only its own rows of W), then may update its rows of W — no other
+// share reads them any more in this step.
+void Trainer::DenseOp::backward(Trainer& tr, Pass& pass, const Part& p, int) const {
+  int k0, k1, c0, c1;
+  p.cols(layer_.in, k0, k1);
+  p.cols(layer_.out, c0, c1);
+  const float* dy = tr.gradAt(dOut, layer_.out, p);
+  float* dx = producer < 0 ? nullptr : tr.gradAt(tr.ops_[producer]->dOut, layer_.in, p);
+  const int32_t* counts =
+      sparseCapable_ && pass.sparse ? tr.colCount_.data() + static_cast<size_t>(p.thread) * tr.opt_.inputDim : nullptr;
+  tr.backwardDense(layer_, tr.inputOf(*this, pass), layer_.in, inputRelu, dy, p.r0, p.r1, k0, k1, c0, c1, p.grad, dx, p.adam, counts,
+                   pass.job.n, p.thread);
+}
+
+void Trainer::GaussianHeadsOp::forward(Trainer& tr, Pass& pass, const Part& p) const {
+  tr.heads(p.r0, p.r1, tr.inputOf(*this, pass), tr.mu_.in, pass.job.eps, pass.kl);
+}
+
+void Trainer::GaussianHeadsOp::backward(Trainer& tr, Pass& pass, const Part& p, int phase) const {
+  if (phase == 0) {
+    tr.headGrads(p.r0, p.r1, pass.job.eps);
     return;
   }
-  bar.wait();
+  const int hw = tr.mu_.in;
+  int k0, k1, c0, c1;
+  p.cols(hw, k0, k1);
+  p.cols(width, c0, c1);
+  float* dh = producer < 0 ? nullptr : tr.gradAt(tr.ops_[producer]->dOut, hw, p);
+  tr.headsBackward(tr.inputOf(*this, pass), hw, inputRelu, p.r0, p.r1, k0, k1, c0, c1, p.grad, dh, p.adam);
+}
 
-  float* grad = grads_[0].data;
-  const float* dy = logits_.data;  // now dL/dlogits
-  float* spare[2] = {gradA_.data, gradB_.data};
-  int flip = 0;
-  for (size_t jj = 0; jj <= last; jj++) {
-    const size_t j = last - jj;
-    const Layer& l = decoder_[j];
-    float* dx = j == 0 ? dz_.data : spare[flip ^= 1];
-    block(l.in, t, T, k0, k1);
-    block(l.out, t, T, c0, c1);
-    backwardDense(l, j == 0 ? z_a_.data : dec_[j - 1].data, l.in, j != 0, dy, 0, n, k0, k1, c0, c1, grad, dx, adam);
-    bar.wait();
-    dy = dx;
-  }
-  headGrads(r0, r1, job.eps);
-  bar.wait();
+void Trainer::ReconstructionOp::forward(Trainer& tr, Pass& pass, const Part& p) const {
+  int c0, c1;
+  p.cols(width, c0, c1);
+  float* g = pass.train && !pass.mean ? tr.gradAt(tr.ops_[producer]->dOut, width, p) : nullptr;  // over the logits
+  const double sum = tr.reconRows(pass.job.x, tr.inputOf(*this, pass), g, p.r0, p.r1, c0, c1);
+  (pass.mean ? pass.reconMu : pass.recon) += sum;
+}
 
-  // Heads: dW = hᵀ·dmu (and dlogvar); dh = dmu·W_muᵀ + dlogvar·W_logvarᵀ, masked by h > 0.
-  const int L = opt_.latentDim;
-  const int hw = mu_.in;
-  const bool needDh = !encoder_.empty();
-  float* dh = spare[flip ^= 1];
-  block(hw, t, T, k0, k1);
-  if (k1 > k0) {
-    for (const Layer* l : {&mu_, &logvar_}) {
-      const float* d = l == &mu_ ? dmu_.data : dlogvar_.data;
-      gemm(true, false, k1 - k0, L, n, h + k0, ldh, d, L, 0.0f, grad + l->w + static_cast<size_t>(k0) * L, L);
-      if (needDh) gemm(false, true, n, k1 - k0, L, d, L, params_.data + l->w + static_cast<size_t>(k0) * L, L, l == &mu_ ? 0.0f : 1.0f, dh + k0, hw);
-    }
-    if (needDh) {
-      for (int r = 0; r < n; r++) {
-        float* __restrict d = dh + static_cast<size_t>(r) * hw;
-        const float* __restrict act = h + static_cast<size_t>(r) * ldh;
-        for (int k = k0; k < k1; k++) d[k] = act[k] > 0.0f ? d[k] : 0.0f;
+// The one driver: the batch, then the ops forward, then backward (or, for evaluate, the decoder
+// again with z = mu), each phase shared out by the schedule.
+VAE_KERNEL void Trainer::runStep(Job& job, int t, int T) {
+  const Schedule& schedule = job.schedule;
+  Barrier& bar = pool_.barrier();
+  Pass pass{job};
+  pass.train = job.mode != Mode::Evaluate;
+  // The batch: every share of rows gathered (stepRows) and indexed as sparse rows by one thread.
+  const Part rows = schedule.part(Cut::Rows, t, T);
+  prepareRows(job, rows.r0, rows.r1);
+  Cut previous = Cut::Rows;
+  auto share = [&](Cut cut, bool columnLocal) {
+    if (schedule.meets(previous, cut, columnLocal)) bar.wait();
+    previous = cut;
+    return schedule.part(cut, t, T);
+  };
+  if (!schedule.rowSlices || rows.r1 > rows.r0) {
+    for (const auto& op : ops_) op->forward(*this, pass, share(op->forwardCut(), op->columnLocal()));
+    if (!pass.train) {
+      pass.mean = true;
+      for (size_t i = latentOp_ + 1; i < ops_.size(); i++) ops_[i]->forward(*this, pass, share(ops_[i]->forwardCut(), ops_[i]->columnLocal()));
+    } else {
+      for (size_t i = ops_.size(); i-- > 0;) {
+        const Op& op = *ops_[i];
+        for (int phase = 0; phase < op.backwardPhases(); phase++) op.backward(*this, pass, share(op.backwardCut(phase), false), phase);
       }
     }
-    if (adam) {
-      adamRange(mu_.w + static_cast<size_t>(k0) * L, mu_.w + static_cast<size_t>(k1) * L, 1);
-      adamRange(logvar_.w + static_cast<size_t>(k0) * L, logvar_.w + static_cast<size_t>(k1) * L, 1);
-    }
+  } else if (pass.train) {
+    std::memset(grads_[t].data, 0, paramCount_ * sizeof(float));  // fewer rows than threads: this share is empty
   }
-  block(L, t, T, c0, c1);
-  for (const Layer* l : {&mu_, &logvar_}) {
-    const float* d = l == &mu_ ? dmu_.data : dlogvar_.data;
-    float* gb = grad + l->b;
-    for (int c = c0; c < c1; c++) gb[c] = 0.0f;
-    for (int r = 0; r < n; r++)
-      for (int c = c0; c < c1; c++) gb[c] += d[static_cast<size_t>(r) * L + c];
-    if (adam && c1 > c0) adamRange(l->b + c0, l->b + c1, 1);
-  }
-  if (!needDh) return;
-  bar.wait();
-
-  dy = dh;
-  for (size_t ii = 0; ii < encoder_.size(); ii++) {
-    const size_t i = encoder_.size() - 1 - ii;
-    const Layer& l = encoder_[i];
-    float* dx = i == 0 ? nullptr : spare[flip ^= 1];
-    block(l.in, t, T, k0, k1);
-    block(l.out, t, T, c0, c1);
-    backwardDense(l, i == 0 ? job.x : enc_[i - 1].data, l.in, i != 0, dy, 0, n, k0, k1, c0, c1, grad, dx, adam,
-                  i == 0 && sparse ? colCount_.data() : nullptr, n, t);
-    if (i != 0) bar.wait();
-    dy = dx;
+  Partial& partial = job.partials[t];
+  partial.recon = pass.recon;
+  partial.reconMu = pass.reconMu;
+  partial.kl = pass.kl;
+  if (schedule.rowSlices && pass.train) {
+    bar.wait();
+    reduceGradients(job, t, T);
   }
 }
 
-// Each thread runs the whole step on its slice of the batch into its own gradient buffer; after one
-// barrier, thread t sums the buffers over its share of the parameters inside the Adam update.
-VAE_KERNEL void Trainer::runData(Job& job, int t, int T) {
-  Partial& part = job.partials[t];
-  part = Partial{};
-  const bool train = job.mode != Mode::Evaluate;
-  int r0, r1;
-  rowBlock(job.n, t, T, r0, r1);
-  float* grad = grads_[t].data;
-  prepareRows(job, r0, r1);  // the only rows of x this thread reads
-  const bool sparse = sparseInput(r0, r1);
-  int32_t* colCounts = colCount_.data() + static_cast<size_t>(t) * opt_.inputDim;
-  if (sparse && train) indexColumns(job.n, r0, r1, 0, opt_.inputDim, colCounts);
-  if (r1 > r0) {
-    const float* a = job.x;
-    int lda = opt_.inputDim;
-    for (size_t i = 0; i < encoder_.size(); i++) {
-      if (i == 0 && sparse) {
-        forwardSparseInput(encoder_[0], r0, r1, 0, encoder_[0].out, enc_[0].data, t);
-      } else {
-        forwardDense(encoder_[i], a, lda, r0, r1, 0, encoder_[i].out, true, enc_[i].data);
-      }
-      a = enc_[i].data;
-      lda = encoder_[i].out;
-    }
-    const float* h = a;
-    const int ldh = lda;
-    heads(r0, r1, h, ldh, job.eps, part.kl);
-    const size_t last = decoder_.size() - 1;
-    auto decode = [&](const float* zin, double& recon, float* g) {
-      const float* in = zin;
-      for (size_t j = 0; j <= last; j++) {
-        float* out = j == last ? logits_.data : dec_[j].data;
-        forwardDense(decoder_[j], in, decoder_[j].in, r0, r1, 0, decoder_[j].out, j != last, out);
-        in = out;
-      }
-      recon += reconRows(job.x, logits_.data, g, r0, r1, 0, opt_.inputDim);
-    };
-    decode(z_a_.data, part.recon, train ? logits_.data : nullptr);
-    if (!train) {
-      decode(mu_a_.data, part.reconMu, nullptr);
-      return;
-    }
-    const float* dy = logits_.data;
-    // Threads are not in step here, so one may write layer j's dx while another writes layer j' of
-    // another width: each thread keeps its rows in its own region of the scratch buffers (rows
-    // r0..r1 at maxWidth_ per row), addressed as a [n, width] matrix for the layer at hand.
-    auto view = [&](float* buf, int width) { return buf + static_cast<size_t>(r0) * (maxWidth_ - width); };
-    float* spare[2] = {gradA_.data, gradB_.data};
-    int flip = 0;
-    for (size_t jj = 0; jj <= last; jj++) {
-      const size_t j = last - jj;
-      const Layer& l = decoder_[j];
-      float* dx = j == 0 ? dz_.data : view(spare[flip ^= 1], l.in);
-      backwardDense(l, j == 0 ? z_a_.data : dec_[j - 1].data, l.in, j != 0, dy, r0, r1, 0, l.in, 0, l.out, grad, dx, false);
-      dy = dx;
-    }
-    headGrads(r0, r1, job.eps);
-    const int L = opt_.latentDim;
-    const int hw = mu_.in;
-    const bool needDh = !encoder_.empty();
-    float* dh = view(spare[flip ^= 1], hw);
-    const int rows = r1 - r0;
-    for (const Layer* l : {&mu_, &logvar_}) {
-      const float* d = (l == &mu_ ? dmu_.data : dlogvar_.data) + static_cast<size_t>(r0) * L;
-      gemm(true, false, hw, L, rows, h + static_cast<size_t>(r0) * ldh, ldh, d, L, 0.0f, grad + l->w, L);
-      if (needDh) gemm(false, true, rows, hw, L, d, L, params_.data + l->w, L, l == &mu_ ? 0.0f : 1.0f, dh + static_cast<size_t>(r0) * hw, hw);
-      float* gb = grad + l->b;
-      for (int c = 0; c < L; c++) gb[c] = 0.0f;
-      for (int r = 0; r < rows; r++)
-        for (int c = 0; c < L; c++) gb[c] += d[static_cast<size_t>(r) * L + c];
-    }
-    if (needDh) {
-      for (int r = r0; r < r1; r++) {
-        float* __restrict d = dh + static_cast<size_t>(r) * hw;
-        const float* __restrict act = h + static_cast<size_t>(r) * ldh;
-        for (int k = 0; k < hw; k++) d[k] = act[k] > 0.0f ? d[k] : 0.0f;
-      }
-      dy = dh;
-      for (size_t ii = 0; ii < encoder_.size(); ii++) {
-        const size_t i = encoder_.size() - 1 - ii;
-        const Layer& l = encoder_[i];
-        float* dx = i == 0 ? nullptr : view(spare[flip ^= 1], l.in);
-        backwardDense(l, i == 0 ? job.x : enc_[i - 1].data, l.in, i != 0, dy, r0, r1, 0, l.in, 0, l.out, grad, dx, false,
-                      i == 0 && sparse ? colCounts : nullptr, job.n, t);
-        dy = dx;
-      }
-    }
-  } else if (train) {
-    std::memset(grad, 0, paramCount_ * sizeof(float));  // fewer rows than threads: this share is empty
-  }
-  if (!train) return;
-  pool_.barrier().wait();
-  // Thread t reduces (and updates) its share of every tensor, so the split stays even.
+// Thread t reduces (and updates) its share of every tensor, so the split stays even.
+VAE_KERNEL void Trainer::reduceGradients(const Job& job, int t, int T) {
   for (const Tensor& tensor : tensors_) {
     int p0, p1;
     block(static_cast<int>(tensor.size), t, T, p0, p1);
@@ -918,11 +918,12 @@ double Trainer::runJob(Mode mode, const float* x, int n, const float* eps, Evalu
   }
   useBlasThreads(opt_.parallel == Parallel::Blas ? opt_.threads : 1);
   const int T = pool_.threads();
-  Job job{mode, x, n, eps, rows, partials_->slots.data(), 1.0f - accBeta1, 1.0f - accBeta2};
+  Job job{mode, x, n, eps, rows, partials_->slots.data(), 1.0f - accBeta1, 1.0f - accBeta2,
+          Schedule{usesData(n), n, mode == Mode::Step, &grads_}};
   oma1_ = job.oma1;
   oma2_ = job.oma2;
   JobCtx ctx{this, &job};
-  pool_.run(usesData(n) ? dataEntry : splitEntry, &ctx);
+  pool_.run(stepEntry, &ctx);
   double recon = 0, reconMu = 0, kl = 0;
   for (int t = 0; t < T; t++) {
     recon += job.partials[t].recon;
@@ -973,7 +974,7 @@ VAE_KERNEL void Trainer::runImportance(ImportanceJob& job, int t, int) {
     const float* a = job.x + static_cast<size_t>(r0) * D;
     int lda = D;
     for (size_t i = 0; i < encoder_.size(); i++) {
-      forwardDense(encoder_[i], a, lda, 0, rows, 0, encoder_[i].out, true, act[i & 1]);
+      forwardDense(encoder_[i], a, lda, 0, rows, 0, encoder_[i].out, encoder_[i].relu, act[i & 1]);
       a = act[i & 1];
       lda = encoder_[i].out;
     }
@@ -1016,7 +1017,7 @@ VAE_KERNEL void Trainer::runImportance(ImportanceJob& job, int t, int) {
     }
     const float* a = z;
     for (size_t j = 0; j < last; j++) {
-      forwardDense(decoder_[j], a, decoder_[j].in, 0, rows, 0, decoder_[j].out, true, act[j & 1]);
+      forwardDense(decoder_[j], a, decoder_[j].in, 0, rows, 0, decoder_[j].out, decoder_[j].relu, act[j & 1]);
       a = act[j & 1];
     }
     // The last layer's bias is added inside the loss, which reads each logit once.

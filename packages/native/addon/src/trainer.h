@@ -1,5 +1,6 @@
-// The fused MLP-VAE training step (forward, loss, backward, Adam) on OpenBLAS, independent of
-// Node-API. The math mirrors @vae/model + @vae/loss + tfjs' AdamOptimizer; see README.md.
+// The fused VAE training step (forward, loss, backward, Adam) on OpenBLAS, independent of
+// Node-API: the model as a chain of ops with per-partition kernels (ops.h), one driver, and the
+// threading schedule as a separate policy. The math mirrors @vae/model + @vae/loss + tfjs' AdamOptimizer; see README.md.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -40,11 +41,30 @@ constexpr double kSparseInputMaxDensity = 0.5;
  */
 constexpr int kImportanceRows = 256;
 
+/**
+ * One layer of the encoder or decoder as the model description gives it (@vae/model's
+ * `LayerDescription`). The trainer has kernels for `dense` layers with `relu` or `linear`
+ * activations; it refuses anything else (std::invalid_argument naming the layer) rather than
+ * training something different.
+ */
+struct LayerSpec {
+  std::string type = "dense";
+  int units = 0;
+  std::string activation = "relu";
+  /** Weight names: `<name>.kernel`, `<name>.bias`; empty: `encoder.<i>` / `decoder.<j>`. */
+  std::string name;
+};
+
+/** Dense ReLU layers of these widths, as `encoderHidden` / `decoderHidden` described the MLP (the decoder's linear output layer of `outputDim` added when outputDim > 0). */
+std::vector<LayerSpec> denseReluLayers(const std::vector<int>& widths, int outputDim = 0);
+
 struct Options {
   int inputDim = 784;
-  std::vector<int> encoderHidden{512, 256};
+  /** Image → features (the heads read the last one's output). */
+  std::vector<LayerSpec> encoder = denseReluLayers({512, 256});
   int latentDim = 20;
-  std::vector<int> decoderHidden{256, 512};
+  /** z → logits: the last layer is linear and inputDim wide. */
+  std::vector<LayerSpec> decoder = denseReluLayers({256, 512}, 784);
   double learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
   double klBeta = 1;
   Reconstruction reconstruction = Reconstruction::Bernoulli;
@@ -114,7 +134,7 @@ class Trainer {
    */
   void logImportanceWeights(const float* x, int n, int k, const float* eps, float* out);
 
-  // Implementation details, public for the thread-entry trampolines.
+  // Implementation details, public for the thread-entry trampolines and the ops (ops.h).
   struct Tensor {
     std::string name;
     size_t offset, size;
@@ -122,6 +142,7 @@ class Trainer {
   struct Layer {
     int in, out;
     size_t w, b;  // offsets into the parameter buffers
+    bool relu;    // y = relu(x·W + b), else linear
   };
   struct Buffer {
     float* data = nullptr;
@@ -131,23 +152,29 @@ class Trainer {
   };
   enum class Mode { Step, Gradients, Evaluate };
   struct Job;
-  void runSplit(Job& job, int t, int T);
+  struct Part;
+  struct Schedule;
+  struct Pass;
+  struct GradSlot;
+  class Op;
+  class DenseOp;
+  class GaussianHeadsOp;
+  class ReconstructionOp;
+  /** The batch (pass.job.x) for the first op, else the output of the op `op` reads. */
+  const float* inputOf(const Op& op, const Pass& pass) const;
+  /** dL/d(output) of a layer `width` wide, as part's thread addresses the slot. */
+  float* gradAt(const GradSlot& slot, int width, const Part& part) const;
+  /** The one step driver: walks the ops forward, then backward, as job.schedule shares them out. */
+  void runStep(Job& job, int t, int T);
   void prepareRows(const Job& job, int r0, int r1);
   bool sparseInput(int r0, int r1) const;
   void indexColumns(int n, int r0, int r1, int k0, int k1, int32_t* counts);
-  void runData(Job& job, int t, int T);
   struct ImportanceJob;
   void runImportance(ImportanceJob& job, int t, int T);
 
-
+  // Kernels (private: the ops, nested classes, call them): each computes its share of one op's
+  // work, given as a row range and column ranges.
  private:
-  void copyIn(Buffer& buf, size_t i, const float* src);
-  void copyOut(const Buffer& buf, size_t i, float* dst) const;
-  void ensureCapacity(int n);
-  double runJob(Mode mode, const float* x, int n, const float* eps, Evaluation* eval, const Rows* rows = nullptr);
-  bool usesData(int n) const {
-    return pool_.threads() > 1 && (opt_.parallel == Parallel::Data || (opt_.parallel == Parallel::Auto && n >= kAutoDataRows));
-  }
   void adamRange(size_t begin, size_t end, int gradBuffers);
   void forwardDense(const Layer& l, const float* a, int lda, int r0, int r1, int c0, int c1, bool relu, float* y);
   void forwardSparseInput(const Layer& l, int r0, int r1, int c0, int c1, float* y, int t);
@@ -156,15 +183,30 @@ class Trainer {
   void backwardDense(const Layer& l, const float* a, int lda, bool aIsRelu, const float* dy, int r0, int r1, int k0, int k1,
                      int c0, int c1, float* grad, float* dx, bool adam, const int32_t* sparseCounts = nullptr, int n = 0, int thread = 0);
   void heads(int r0, int r1, const float* h, int ldh, const float* eps, double& kl);
-
   void headGrads(int r0, int r1, const float* eps);
+  void headsBackward(const float* h, int ldh, bool hIsRelu, int r0, int r1, int k0, int k1, int c0, int c1, float* grad, float* dh,
+                     bool adam);
   double reconRows(const float* x, const float* logits, float* g, int r0, int r1, int c0, int c1);
   double reconLossRow(const float* pre, const float* bias, const float* x) const;
+
+  void copyIn(Buffer& buf, size_t i, const float* src);
+  void copyOut(const Buffer& buf, size_t i, float* dst) const;
+  void ensureCapacity(int n);
+  void buildOps();
+  double runJob(Mode mode, const float* x, int n, const float* eps, Evaluation* eval, const Rows* rows = nullptr);
+  bool usesData(int n) const {
+    return pool_.threads() > 1 && (opt_.parallel == Parallel::Data || (opt_.parallel == Parallel::Auto && n >= kAutoDataRows));
+  }
+  /** Data schedule's last phase: sum the threads' gradients over thread t's share of each tensor (and update it, in a step). */
+  void reduceGradients(const Job& job, int t, int T);
 
   Options opt_;
   std::vector<Tensor> tensors_;
   std::vector<Layer> encoder_, decoder_;
   Layer mu_{}, logvar_{};
+  /** The model as a chain of ops (dense layers, Gaussian heads, reconstruction term), built once from the layer lists. */
+  std::vector<std::unique_ptr<Op>> ops_;
+  size_t latentOp_ = 0;  // the Gaussian heads' index in ops_
   size_t paramCount_ = 0;  // padded length of the flat buffers
   Buffer params_, m_, v_;
   std::vector<Buffer> grads_;  // one per thread in Data mode, else one
