@@ -1,5 +1,5 @@
 /**
- * `pnpm bench`: training speed of the reference model, per backend and batch size.
+ * `pnpm bench`: training speed of the reference model (or `--model conv`), per backend and batch size.
  *
  * Each (backend, batch size) runs in its own Node process, so peak RSS is that configuration's own.
  * A run warms up (a few steps: wasm compile, kernel caches), then trains a fresh model with the
@@ -17,13 +17,15 @@ import { existsSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, takeFirst } from '@vae/data/node';
-import { Vae } from '@vae/model';
+import { convDescription, mlpDescription, Vae, type ModelDescription } from '@vae/model';
 import { train } from '@vae/train';
 import { ENGINE_CHOICES, nodeEngineRegistry, REFERENCE_REQUEST, selectEngine } from './engines/node-engines.js';
 import { formatCount, timestampName } from './format.js';
+import { MODEL_ARCHITECTURES, type ModelArchitecture } from './train-options.js';
 
 interface BenchResult {
   backend: string;
+  model: ModelArchitecture;
   /** What it ran on, e.g. the WebGPU adapter or the OpenBLAS core. */
   device: string;
   batchSize: number;
@@ -45,14 +47,17 @@ const SHARED_MNIST = resolve(dirname(fileURLToPath(import.meta.url)), '../../../
 
 
 /** One configuration, in this process: prints one JSON line. */
-async function child(backend: string, batchSize: number, samples: number, fullEpoch: boolean, repeats: number): Promise<void> {
-  const selected = (await selectEngine(backend, REFERENCE_REQUEST)).engine;
+const descriptionOf = (model: ModelArchitecture): ModelDescription => (model === 'conv' ? convDescription() : mlpDescription());
+
+async function child(backend: string, batchSize: number, samples: number, fullEpoch: boolean, repeats: number, architecture: ModelArchitecture): Promise<void> {
+  const description = descriptionOf(architecture);
+  const selected = (await selectEngine(backend, { ...REFERENCE_REQUEST, model: description })).engine;
   const hasShared = existsSync(join(SHARED_MNIST, 'train-images-idx3-ubyte.gz'));
   const data = await loadMnist({ source: hasShared ? 'dir' : 'embedded', dataDir: hasShared ? SHARED_MNIST : undefined, log: () => {} });
   const test = takeFirst(data.test, 100);
   const quiet = { lossReadInterval: 10, yieldIntervalMs: 1e9 };
 
-  const warmup = new Vae({}, { seed: 1 });
+  const warmup = new Vae(description, { seed: 1 });
   const engine = selected.stepEngine;
   // Warm-up: at least 2 steps and about 2,000 images (wasm compiles, caches fill).
   await train({ model: warmup, data: { train: takeFirst(data.train, batchSize * Math.max(2, Math.ceil(2048 / batchSize))), test }, epochs: 1, batchSize, engine, ...quiet });
@@ -64,7 +69,7 @@ async function child(backend: string, batchSize: number, samples: number, fullEp
   let tensorsBefore = 0;
   let tensorsAfter = 0;
   for (let r = 0; r < repeats; r++) {
-    const model = new Vae({}, { seed: 0 });
+    const model = new Vae(description, { seed: 0 });
     tensorsBefore = tf.memory().numTensors;
     const { metrics } = await train({ model, data: { train: trainSplit, test }, epochs: 1, batchSize, engine, ...quiet });
     tensorsAfter = tf.memory().numTensors;
@@ -76,6 +81,7 @@ async function child(backend: string, batchSize: number, samples: number, fullEp
   const steps = Math.ceil(trainSplit.count / batchSize);
   const result: BenchResult = {
     backend: selected.name,
+    model: architecture,
     device: selected.device.label,
     batchSize,
     steps,
@@ -111,7 +117,8 @@ const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boo
 
 async function main(): Promise<void> {
   const program = new Command('bench')
-    .description('Training speed of the reference VAE per backend and batch size (see BENCHMARKS.md).')
+    .description('Training speed of the reference VAE (or the conv VAE) per backend and batch size (see BENCHMARKS.md).')
+    .addOption(new Option('--model <kind>', 'the network: mlp (the reference) or conv').choices(MODEL_ARCHITECTURES).default('mlp'))
     .addOption(new Option('--backends <list>', `comma-separated, from ${ENGINE_CHOICES.filter((b) => b !== 'auto').join(', ')} (default: every one available here but software GPU adapters)`))
     .addOption(new Option('--batch-sizes <list>', 'comma-separated').default('64,256,1024'))
     .addOption(new Option('--samples <n>', 'images trained per wasm/tensorflow measurement (cpu: a tenth)').default('25600'))
@@ -121,22 +128,24 @@ async function main(): Promise<void> {
     .addOption(new Option('--child').hideHelp())
     .allowExcessArguments(true);
   program.parse();
-  const opts = program.opts<{ backends: string; batchSizes: string; samples: string; repeats: string; fullEpoch?: string; out?: string; child?: boolean }>();
+  const opts = program.opts<{ model: ModelArchitecture; backends: string; batchSizes: string; samples: string; repeats: string; fullEpoch?: string; out?: string; child?: boolean }>();
   if (opts.child) {
-    const [backend, batch, samples, full, repeats] = program.args;
-    await child(backend!, Number(batch), Number(samples), full === 'full', Number(repeats));
+    const [backend, batch, samples, full, repeats, model] = program.args;
+    await child(backend!, Number(batch), Number(samples), full === 'full', Number(repeats), model as ModelArchitecture);
     return;
   }
   const results: BenchResult[] = [];
   const configs: [string, number, number, boolean, number][] = [];
   const repeats = Number(opts.repeats);
   const registry = nodeEngineRegistry();
-  const statuses = await registry.survey(REFERENCE_REQUEST);
-  const backends = opts.backends ? list(opts.backends) : statuses.filter((s) => s.probe.available && !s.probe.device.software).map((s) => s.name);
+  const request = { ...REFERENCE_REQUEST, model: descriptionOf(opts.model) };
+  const statuses = await registry.survey(request);
+  const backends = opts.backends ? list(opts.backends) : statuses.filter((s) => s.probe.available && s.supports === true && !s.probe.device.software).map((s) => s.name);
   for (const backend of backends) {
     const status = statuses.find((s) => s.name === backend);
     if (!status) throw new Error(`--backends: unknown engine ${backend}; known: ${registry.names.join(', ')}`);
     if (!status.probe.available) throw new Error(`--backends: ${backend} is unavailable here: ${status.probe.reason}`);
+    if (status.supports !== true) throw new Error(`--backends: ${backend} cannot train --model ${opts.model}: ${status.supports}`);
     // Slow engines (plain JS, a software GPU) time a tenth of the images, once.
     const slow = backend === 'cpu' || status.probe.device.software === true;
     for (const batch of list(opts.batchSizes).map(Number)) {
@@ -146,11 +155,11 @@ async function main(): Promise<void> {
   }
   if (opts.fullEpoch) configs.push([opts.fullEpoch, 64, 60_000, true, 1]);
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`vae-ts bench: ${cpus().length} × ${cpu}, Node ${process.version}, ${new Date().toISOString()}`);
+  console.log(`vae-ts bench (${opts.model}): ${cpus().length} × ${cpu}, Node ${process.version}, ${new Date().toISOString()}`);
   for (const s of statuses) if (backends.includes(s.name) && s.probe.available) console.log(`  ${s.name}: ${s.probe.device.label}`);
   console.log('backend     batch  images   samples/s (median, best)  ms/step  peak RSS  tensors before→after');
   for (const [backend, batch, samples, full, times] of configs) {
-    const r = await runChild([backend, String(batch), String(samples), full ? 'full' : 'part', String(times)]);
+    const r = await runChild([backend, String(batch), String(samples), full ? 'full' : 'part', String(times), opts.model]);
     results.push(r);
     console.log(
       `${r.backend.padEnd(10)} ${String(r.batchSize).padStart(6)} ${formatCount(r.samples).padStart(7)} ${formatCount(r.samplesPerSecond).padStart(11)} ${formatCount(r.bestSamplesPerSecond).padStart(8)}${`×${r.repeats}`.padStart(8)} ` +
