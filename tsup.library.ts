@@ -9,7 +9,9 @@ import { defineConfig, type Options } from 'tsup';
 export function libraryConfig(options: Options & Required<Pick<Options, 'entry'>>) {
   return defineConfig({
     format: ['esm', 'cjs'],
-    dts: true,
+    // Declarations are built against the other packages' dist, as users get them, not against
+    // their sources (the `@vae/source` condition of tsconfig.base.json, for tests and type checks).
+    dts: { compilerOptions: { customConditions: [] } },
     sourcemap: true,
     clean: true,
     target: 'es2022',

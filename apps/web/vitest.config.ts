@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { resolveFromSource } from '../../vitest.source.js';
 
 export default defineConfig({
+  ...resolveFromSource,
   // src/: the page's logic; server/: the Vite plugin (data/ and api/runs), Node only; e2e/: the page
   // in headless Chromium (SwiftShader WebGPU is slow: long timeouts, and one file at a time).
   test: { include: ['src/**/*.test.ts', 'server/**/*.test.ts', 'e2e/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 180_000 },

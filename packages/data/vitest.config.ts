@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { resolveFromSource } from '../../vitest.source.js';
 
 export default defineConfig({
+  ...resolveFromSource,
   test: {
     include: ['src/**/*.test.ts'],
     // The CI machine has 2 slow cores; the real-MNIST and embedded tests parse tens of MB.

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportVae } from './node.js';
 import { ONNX_IR_VERSION, ONNX_OPSET } from './onnx.js';
-import { CONFIGS, latents, maxAbsDiff, referenceOutputs, ROWS, testImages, widenedVae } from './testing/fixtures.js';
+import { CONFIGS, latents, maxAbsDiff, referenceOutputs, ROWS, testImages, widenedVae } from '@vae/test-helpers/export-fixtures';
 
 // The exported files are run by onnxruntime itself (its CPU build, shipped in onnxruntime-node) and
 // must compute what @vae/model computes.

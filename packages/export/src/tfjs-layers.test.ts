@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportVae } from './node.js';
-import { CONFIGS, latents, maxAbsDiff, referenceOutputs, ROWS, testImages, widenedVae } from './testing/fixtures.js';
+import { CONFIGS, latents, maxAbsDiff, referenceOutputs, ROWS, testImages, widenedVae } from '@vae/test-helpers/export-fixtures';
 
 // The exported model.json files are loaded the way an app loads them: `tf.loadLayersModel(url)`
 // over HTTP (tfjs' own http handler, on Node's fetch), weights fetched relative to model.json.

@@ -13,7 +13,7 @@ import {
   type TrainingState,
 } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
-import { tinySplit } from './test-data.js';
+import { tinySplit } from '@vae/test-helpers/splits';
 import { train } from './train.js';
 
 const tinyModel = { inputDim: 16, encoderHidden: [12], latentDim: 2, decoderHidden: [12] };

@@ -7,7 +7,7 @@ import { adamStateTensors, readAdamState } from './adam-state.js';
 import { HostAdam, hostAdamHasWasm } from './host-adam.js';
 import { defaultStepEngine, hostAdamStepEngine } from './host-adam-engine.js';
 import { memoryCheckpointStore } from './checkpoint.js';
-import { tinySplit } from './test-data.js';
+import { tinySplit } from '@vae/test-helpers/splits';
 import { tfjsStepEngine } from './tfjs-engine.js';
 import { train } from './train.js';
 

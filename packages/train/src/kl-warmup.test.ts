@@ -6,7 +6,7 @@ import { decodeCheckpoint, memoryCheckpointStore, readCheckpointState, type Epoc
 import { TrainConfigError } from './errors.js';
 import { klWarmupBeta } from './kl-warmup.js';
 import type { StepEngineFactory } from './step-engine.js';
-import { tinySplit } from './test-data.js';
+import { tinySplit } from '@vae/test-helpers/splits';
 import { tfjsStepEngine } from './tfjs-engine.js';
 import { train, type TrainOptions } from './train.js';
 

@@ -3,7 +3,7 @@ import { resolveVaeConfig, Vae } from '@vae/model';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluate } from './evaluate.js';
 import { estimateLogLikelihood, tfjsLogWeights, type LogWeightsFunction } from './log-likelihood.js';
-import { head, realDigits } from './test-data.js';
+import { head, realDigits } from '@vae/test-helpers/splits';
 
 // An untrained model on real digits: q(z|x) is far from the posterior, so K matters a lot.
 const model = new Vae(resolveVaeConfig({ inputDim: 784, encoderHidden: [32], latentDim: 4, decoderHidden: [32] }), { seed: 3 });

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryCheckpointStore, readCheckpointState, type TrainingState } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
 import { CHECKPOINT_FILE, STATE_FILE, fileCheckpointStore, type StateFile } from './node.js';
-import { tinySplit } from './test-data.js';
+import { tinySplit } from '@vae/test-helpers/splits';
 import { train } from './train.js';
 
 const tinyModel = { inputDim: 16, encoderHidden: [12], latentDim: 2, decoderHidden: [12] };

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { decodeCheckpoint, memoryCheckpointStore } from './checkpoint.js';
 import { TrainConfigError, TrainingDivergedError } from './errors.js';
 import { evaluate } from './evaluate.js';
-import { head, realDigits, tinySplit } from './test-data.js';
+import { head, realDigits, tinySplit } from '@vae/test-helpers/splits';
 import type { StepEngineFactory } from './step-engine.js';
 import { tfjsStepEngine } from './tfjs-engine.js';
 import { train } from './train.js';

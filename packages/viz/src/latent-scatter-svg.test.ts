@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { categoricalPalette } from './categorical-palette.js';
 import { latentScatterSvg } from './latent-scatter-svg.js';
-import { assertWellFormedXml } from './testing/well-formed-xml.js';
+import { assertWellFormedXml } from '@vae/test-helpers/well-formed-xml';
 
 const legendLabels = (svg: string) =>
   [...svg.matchAll(/<text class="legend-label"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lossCurveSvg } from './loss-curve-svg.js';
-import { isOneTwoFive } from './testing/one-two-five.js';
-import { assertWellFormedXml } from './testing/well-formed-xml.js';
+import { isOneTwoFive } from '@vae/test-helpers/one-two-five';
+import { assertWellFormedXml } from '@vae/test-helpers/well-formed-xml';
 
 const train = { name: 'train', points: Array.from({ length: 20 }, (_, i) => ({ x: i + 1, y: 200 / (i + 1) + 95 })) };
 const test = { name: 'test', points: Array.from({ length: 20 }, (_, i) => ({ x: i + 1, y: 190 / (i + 1) + 100 })), color: '#000' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatTick, niceStep, niceTicks } from './nice-ticks.js';
-import { isOneTwoFive } from './testing/one-two-five.js';
+import { isOneTwoFive } from '@vae/test-helpers/one-two-five';
 
 describe('niceTicks', () => {
   it('gives round 1-2-5 steps', () => {

@@ -1,3 +1,4 @@
+// Data for training tests (@vae/train): real digits from the offline default, and tiny random splits.
 import type { MnistSplit } from '@vae/data';
 import { embeddedMnist } from '@vae/data/node';
 

@@ -1,3 +1,4 @@
+// What @vae/export's runtime tests export and compare: model shapes, widened weights, inputs, and the reference outputs.
 import * as tf from '@tensorflow/tfjs-core';
 import { embeddedMnist } from '@vae/data/node';
 import { Vae, type VaeConfig } from '@vae/model';
