@@ -68,8 +68,8 @@ describe.skipIf(!haveMnist)(`vae train --model conv on MNIST${haveMnist ? '' : `
     const evaluation = await runCli(['eval', '--model', run, '--data', 'dir', '--data-dir', MNIST, '--test-size', '300', '--n', '20', '--k', '50', '--out', join(work, 'conv-explore')]);
     expect(evaluation.code, evaluation.stderr).toBe(0);
     const report = JSON.parse(await readFile(join(work, 'conv-explore', 'eval-k50-n20-seed0.json'), 'utf8')) as { elbo: { elbo: number }; logLikelihood: { nats: number; computedWith: string } };
-    // Same test images, same noise seed as the last epoch's evaluation: the same ELBO.
-    expect(-report.elbo.elbo).toBeCloseTo(metrics[2]!.testLoss, 1);
+    // The same 300 test images as the last epoch's evaluation (other noise draws): about the same ELBO.
+    expect(Math.abs(-report.elbo.elbo - metrics[2]!.testLoss)).toBeLessThan(2);
     expect(report.logLikelihood.computedWith).toMatch(/^tfjs/);
     expect(Number.isFinite(report.logLikelihood.nats)).toBe(true);
   });

@@ -217,8 +217,8 @@ describe.skipIf(!HAVE_CHROMIUM)(`the web page in Chromium${HAVE_CHROMIUM ? '' : 
       const artifacts = await serializeVae(small);
       small.dispose();
       await dropFiles(page, { 'model.json': new TextEncoder().encode(JSON.stringify(artifacts.modelJson)), 'weights.bin': artifacts.weights });
-      await page.waitForFunction(() => /400-pixel/.test(document.getElementById('error')!.textContent ?? ''), undefined, { timeout: 30_000 });
-      expect(await page.textContent('#error')).toMatch(/takes 400-pixel images but the data here is 28×28/);
+      await page.waitForFunction(() => /400 values/.test(document.getElementById('error')!.textContent ?? ''), undefined, { timeout: 30_000 });
+      expect(await page.textContent('#error')).toMatch(/takes 20×20 images \(400 values\) but the data here is 28×28 \(784\)/);
       await dropFiles(page, { 'notes.txt': new TextEncoder().encode('hi') });
       await page.waitForFunction(() => /notes\.txt/.test(document.getElementById('error')!.textContent ?? ''), undefined, { timeout: 30_000 });
       await shot(page, 'bad-input');

@@ -171,7 +171,7 @@ function openModel(info: ModelInfo): void {
   el('explore').replaceChildren();
   if (info.inputDim !== valuesPerImage(data)) {
     showError(
-      `the open model takes ${info.inputDim}-value images (${imageSize(info.image)}) but the data here is ${imageSize(imageShape(data))} (${valuesPerImage(data)}); open data of the model's size to explore it`,
+      `the open model takes ${imageSize(info.image)} images (${info.inputDim} values) but the data here is ${imageSize(imageShape(data))} (${valuesPerImage(data)}); open data of the model's size to explore it`,
     );
     return;
   }

@@ -11,7 +11,7 @@ export const PRODUCER = 'vae-ts (@vae/export)';
  */
 export interface ExportMetadata {
   producer: string;
-  /** The format of the model it was exported from (`vae-ts/mlp-vae`). */
+  /** The format of the model it was exported from (`vae-ts/vae`, `@vae/model`'s `MODEL_FORMAT`). */
   exportedFrom: string;
   part: 'encoder' | 'decoder';
   inputDim: number;

@@ -81,7 +81,7 @@ describe('ONNX files', () => {
     expect(model.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', ONNX_OPSET]]);
     expect(Object.fromEntries(model.metadataProps.map((p) => [p.key, p.value]))).toEqual({
       producer: 'vae-ts (@vae/export)',
-      exportedFrom: 'vae-ts/mlp-vae',
+      exportedFrom: 'vae-ts/vae',
       part: 'decoder',
       inputDim: '784',
       latentDim: '2',

@@ -126,6 +126,6 @@ describe('tfjs-layers files', () => {
     ]);
     expect((await stat(join(dir, 'encoder', 'weights.bin'))).size).toBe(4 * (784 * 32 + 32 + 32 * 16 + 16 + 2 * (16 * 3 + 3)));
     // No settings given: none recorded (an export never states a setting nobody recorded).
-    expect(json.userDefinedMetadata).toEqual({ producer: 'vae-ts (@vae/export)', exportedFrom: 'vae-ts/mlp-vae', part: 'encoder', inputDim: 784, latentDim: 3, inputs: 'x', outputs: 'mu,logvar' });
+    expect(json.userDefinedMetadata).toEqual({ producer: 'vae-ts (@vae/export)', exportedFrom: 'vae-ts/vae', part: 'encoder', inputDim: 784, latentDim: 3, inputs: 'x', outputs: 'mu,logvar' });
   });
 });
