@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,34 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNativeAvailable, nativeLoadError } from '@vae/native';
 import { mlpDescription } from '@vae/model';
+import { CLI_MAIN as MAIN, runCli } from './testing/run-cli.js';
 
 // These tests run the built CLI (turbo builds it before `test`), as a user would.
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; cwd?: string; env?: Record<string, string> } = {}): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, VAE_OFFLINE: '1', INIT_CWD: options.cwd ?? process.cwd(), ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      options.onStdout?.(stdout, child);
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const readJsonLines = async (file: string) =>
   (await readFile(file, 'utf8'))

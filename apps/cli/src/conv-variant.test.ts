@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,30 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { decode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNativeAvailable } from '@vae/native';
+import { runCli } from './testing/run-cli.js';
 
 // `vae train --model conv` end to end from the built CLI, on the real MNIST files: the native
 // engine has no conv kernels, declines saying so, and the next engine (wasm) trains it.
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 const MNIST = join(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/mnist');
 const haveMnist = existsSync(join(MNIST, 'train-images-idx3-ubyte.gz'));
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[]): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, VAE_OFFLINE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let work: string;
 beforeAll(async () => {

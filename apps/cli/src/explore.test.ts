@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,28 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { decode } from 'fast-png';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNativeAvailable, nativeLoadError } from '@vae/native';
+import { CLI_MAIN as MAIN, runCli, type CliExit as Exit } from './testing/run-cli.js';
 
 // The subcommands that work on a saved model, run from the built CLI on two small models trained
 // here on the embedded digits: a 2-D latent space (the classic pictures) and the default 20-D one.
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[]): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, VAE_OFFLINE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function ok(args: string[]): Promise<Exit> {
   const exit = await runCli(args);

@@ -1,55 +1,14 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_MAIN as MAIN, runCli, type CliExit as Exit } from './testing/run-cli.js';
 
 // Careful-user cases (issue #12), run on the built CLI as a user would: every error is one line and
 // a non-zero exit, nothing hangs, and runs never overwrite or mix with each other.
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
-
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-interface RunOptions {
-  /** Called with all stderr so far on each chunk (to kill the child at a given moment). */
-  onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
-  env?: Record<string, string>;
-  /** Run as this user (the tests run as root, who may write anywhere). */
-  uid?: number;
-  /** Kill the child after this long and report `timedOut`. */
-  timeoutMs?: number;
-}
-
-function runCli(args: string[], options: RunOptions = {}): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      env: { ...process.env, VAE_OFFLINE: '1', INIT_CWD: process.cwd(), VAE_DEBUG: '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
-    });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), options.timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      options.onStderr?.(stderr, child);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, timedOut });
-    });
-  });
-}
 
 /** The lines saying `error:`: there must be exactly one, and no JavaScript stack trace. */
 function expectOneErrorLine(exit: Exit, code = 1): string {

@@ -42,28 +42,28 @@ export interface DenseLayer {
   activation: Activation;
 }
 
-/** A 2-D convolution (cross-correlation, as tfjs' `conv2d`). Kernel `[k, k, inChannels, filters]`, bias `[filters]`. */
-export interface Conv2dLayer {
-  type: 'conv2d';
+/** What a convolution and its transpose both have. */
+interface ConvolutionFields {
   name: string;
   filters: number;
   kernelSize: number;
   strides: number;
-  /** `same`: output ⌈in/strides⌉ (TensorFlow's padding, extra row and column at the bottom/right); `valid`: no padding. */
+  /**
+   * conv2d: `same` gives ⌈in/strides⌉ (TensorFlow's padding, the extra row and column at the
+   * bottom/right), `valid` no padding. conv2dTranspose: `same` gives in·strides, `valid` (in − 1)·strides + k.
+   */
   padding: 'same' | 'valid';
   activation: Activation;
 }
 
+/** A 2-D convolution (cross-correlation, as tfjs' `conv2d`). Kernel `[k, k, inChannels, filters]`, bias `[filters]`. */
+export interface Conv2dLayer extends ConvolutionFields {
+  type: 'conv2d';
+}
+
 /** The transpose of a `conv2d` (tfjs' `conv2dTranspose`). Kernel `[k, k, filters, inChannels]`, bias `[filters]`. */
-export interface Conv2dTransposeLayer {
+export interface Conv2dTransposeLayer extends ConvolutionFields {
   type: 'conv2dTranspose';
-  name: string;
-  filters: number;
-  kernelSize: number;
-  strides: number;
-  /** `same`: output in·strides; `valid`: output (in − 1)·strides + k. */
-  padding: 'same' | 'valid';
-  activation: Activation;
 }
 
 /** Reads a flat row as a feature map `[height, width, channels]` (no weights, no copy). */
