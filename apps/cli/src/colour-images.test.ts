@@ -1,17 +1,14 @@
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { decode } from 'fast-png';
 import { encodeIdx } from '@vae/data';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCli } from './testing/run-cli.js';
 
 // A coloured MNIST-format set: 4-dim IDX images [n, 12, 10, 3] (channels last), gzipped under the
 // standard names. Training takes 12·10·3 values per image and draws its sample grids in colour;
 // `vae sample` and `reconstruct` read the image shape from the saved model and draw RGB too.
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 const [ROWS, COLS, CHANNELS] = [12, 10, 3];
 let work: string;
 
@@ -33,7 +30,12 @@ function colourImages(n: number): Uint8Array {
 }
 
 const labels = (n: number) => encodeIdx({ kind: 'labels', dims: [n], data: Uint8Array.from({ length: n }, (_, i) => i % 10) }, { gzip: true });
-const execCli = (args: string[]) => promisify(execFile)(process.execPath, [MAIN, ...args], { env: { ...process.env, VAE_OFFLINE: '1' } });
+/** Runs the built CLI; a non-zero exit throws with its stderr. */
+const execCli = async (args: string[]) => {
+  const exit = await runCli(args);
+  if (exit.code !== 0) throw new Error(`vae ${args.join(' ')} exited ${exit.code}:\n${exit.stderr}`);
+  return exit;
+};
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'vae-colour-'));
@@ -91,12 +93,9 @@ it('refuses train and test images with different channel counts, naming both fil
   await mkdir(mixed);
   for (const name of ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) await copyFile(join(work, name), join(mixed, name));
   await writeFile(join(mixed, 't10k-images-idx3-ubyte.gz'), encodeIdx({ kind: 'images', dims: [64, ROWS, COLS], data: new Uint8Array(64 * ROWS * COLS) }, { gzip: true }));
-  const failed = await execCli(['train', '--data', 'dir', '--data-dir', mixed, '--epochs', '1', '--backend', 'wasm', '--out', join(work, 'never')]).then(
-    () => undefined,
-    (error: { code: number; stderr: string }) => error,
-  );
-  expect(failed?.code).toBe(1);
-  expect(failed?.stderr).toContain(
+  const failed = await runCli(['train', '--data', 'dir', '--data-dir', mixed, '--epochs', '1', '--backend', 'wasm', '--out', join(work, 'never')]);
+  expect(failed.code).toBe(1);
+  expect(failed.stderr).toContain(
     `${join(mixed, 't10k-images-idx3-ubyte.gz')}: images have 1 channel (grey) but ${join(mixed, 'train-images-idx3-ubyte.gz')} have 3 channels; expected both splits of one dataset (the same number of channels)`,
   );
 });
