@@ -9,10 +9,11 @@
 //   VAE_NATIVE_SKIP_BUILD=1   skip the native build (same warning, exit 0)
 //   VAE_NATIVE_STRICT=1       exit 1 instead of warning when the build fails (for CI that needs it)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuFlags, explainFailure, findNodeGyp, runNodeGyp } from './node-gyp.mjs';
+import { writeFileReplacing } from './replace-file.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const addonDir = path.join(root, 'addon');
@@ -24,7 +25,7 @@ const strict = process.env.VAE_NATIVE_STRICT === '1';
 
 function writeStatus(status) {
   mkdirSync(buildDir, { recursive: true });
-  writeFileSync(statusFile, `${JSON.stringify(status, null, 2)}\n`);
+  writeFileReplacing(statusFile, `${JSON.stringify(status, null, 2)}\n`);
 }
 
 function unavailable(reason) {
@@ -49,7 +50,7 @@ mkdirSync(buildDir, { recursive: true });
 const started = Date.now();
 const run = runNodeGyp(nodeGyp, addonDir, { extraArgs: process.argv.slice(2) });
 mkdirSync(buildDir, { recursive: true });
-writeFileSync(logFile, `$ ${run.command}\n${run.log}`);
+writeFileReplacing(logFile, `$ ${run.command}\n${run.log}`);
 
 if (run.ok && existsSync(output)) {
   // Load it once here, so a broken link (e.g. libopenblas missing at run time) is reported now.

@@ -24,11 +24,12 @@
 //   VAE_OPENBLAS_STATIC=/path/libopenblas.a                the static OpenBLAS to link (default: Debian's, see below)
 //   VAE_OPENBLAS_INCLUDE=/dir                              the directory with its cblas.h
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addonSourceHash } from './addon-source-hash.mjs';
 import { explainFailure, findNodeGyp, runNodeGyp } from './node-gyp.mjs';
+import { copyFileReplacing, writeFileReplacing } from './replace-file.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const gypDir = path.join(root, 'addon', 'prebuilt');
@@ -43,7 +44,7 @@ const outDir = outArg > 0 ? path.resolve(process.argv[outArg + 1] ?? '') : path.
 
 function writeStatus(status) {
   mkdirSync(buildDir, { recursive: true });
-  writeFileSync(statusFile, `${JSON.stringify(status, null, 2)}\n`);
+  writeFileReplacing(statusFile, `${JSON.stringify(status, null, 2)}\n`);
 }
 
 function unavailable(reason, { fail = strict } = {}) {
@@ -119,7 +120,7 @@ mkdirSync(buildDir, { recursive: true });
 const started = Date.now();
 const run = runNodeGyp(nodeGyp, gypDir, { variables: { openblas_static: lib, openblas_include: include } });
 mkdirSync(buildDir, { recursive: true });
-writeFileSync(logFile, `$ ${run.command}\n${run.log}`);
+writeFileReplacing(logFile, `$ ${run.command}\n${run.log}`);
 if (!run.ok || !existsSync(built)) unavailable(`${explainFailure(run.log)} (log: ${path.relative(process.cwd(), logFile)})`);
 
 // What the .node links against: OpenBLAS (or its Fortran/OpenMP runtimes) must not be among them.
@@ -173,8 +174,9 @@ const buildInfo = {
   at: new Date().toISOString(),
 };
 const outFile = path.join(outDir, 'vae_native.node');
-copyFileSync(built, outFile);
-writeFileSync(path.join(outDir, 'build-info.json'), `${JSON.stringify(buildInfo, null, 2)}\n`);
+// Never in place: a training that has the old addon loaded keeps running on it (replace-file.mjs).
+copyFileReplacing(built, outFile);
+writeFileReplacing(path.join(outDir, 'build-info.json'), `${JSON.stringify(buildInfo, null, 2)}\n`);
 writeStatus({ ok: true, at: buildInfo.at, out: outFile });
 console.log(
   `[@vae/native] built the prebuilt ${path.relative(process.cwd(), outFile)} in ${((Date.now() - started) / 1000).toFixed(1)} s ` +

@@ -2,7 +2,7 @@
 // Assembles src/adam.wat into src/adam-wasm.ts (the module as base64), which is committed so that
 // building and using @vae/train needs no WebAssembly toolchain. `--check` exits 1 when the
 // committed file is out of date (a test runs it).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import createWabt from 'wabt';
@@ -25,6 +25,9 @@ if (process.argv.includes('--check')) {
     process.exit(1);
   }
 } else {
-  writeFileSync(target, text);
+  // Temp file + rename: a process reading it (a test, a dev server) never sees it half written.
+  const temp = `${target}.tmp-${process.pid}`;
+  writeFileSync(temp, text);
+  renameSync(temp, target);
   console.log(`wrote ${target} (${buffer.length} bytes of WebAssembly)`);
 }
