@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Vae } from '@vae/model';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adamStateTensors, readAdamState } from './adam-state.js';
-import { HostAdam, hostAdamHasWasm } from './host-adam.js';
+import { FLOAT32_MIN_NORMAL, HostAdam, hostAdamHasWasm } from './host-adam.js';
 import { defaultStepEngine, hostAdamStepEngine } from './host-adam-engine.js';
 import { memoryCheckpointStore } from './checkpoint.js';
 import { tinySplit } from '@vae/test-helpers/splits';
@@ -26,6 +26,9 @@ function values(n: number, seed: number): Float32Array {
   }
   return out;
 }
+
+/** β^k as tfjs' AdamOptimizer.setWeights computes it: pow of the float32 β, rounded to float32. */
+const f32pow = (beta: number, k: number) => Math.fround(Math.fround(beta) ** k);
 
 function bits(a: Float32Array): Uint32Array {
   return new Uint32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
@@ -71,6 +74,70 @@ describe('HostAdam', () => {
       tf.dispose(variables);
     });
   }
+
+  /** Entries that are subnormal float32s: nonzero and below 2⁻¹²⁶ in magnitude. */
+  const subnormals = (a: Float32Array) => a.filter((x) => x !== 0 && Math.abs(x) < FLOAT32_MIN_NORMAL).length;
+
+  for (const kernel of ['wasm', 'js'] as const) {
+    it(`stores moments that decay below 2⁻¹²⁶ as 0 where tf.train.adam keeps subnormals, with the same weights (${kernel} loop)`, async () => {
+      await tf.setBackend('cpu');
+      const settings = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+      const n = 1003; // not a multiple of 4: the scalar tail too
+      const initial = values(n, 7);
+      // Moments at the edge of the normal range, and gradients zero for half of the entries (never
+      // lit pixels): after 60 steps m·0.9⁶⁰ and v·0.999⁶⁰ of those are below 2⁻¹²⁶.
+      const m0 = new Float32Array(n).fill(1e-36);
+      const v0 = new Float32Array(n).fill(1.2e-38);
+      const gradient = (step: number) => values(n, 500 + step).map((g, i) => (i % 2 === 0 ? 0 : g));
+      const host = new HostAdam(settings, [n], kernel);
+      host.setState({ iterations: 100, accBeta1: f32pow(0.9, 101), accBeta2: f32pow(0.999, 101), m: [m0], v: [v0] });
+      const weights = [initial.slice()];
+      const variable = tf.variable(tf.tensor1d(initial), true, `host-adam-flush-${kernel}`);
+      const optimizer = tf.train.adam(settings.learningRate, settings.beta1, settings.beta2, settings.epsilon);
+      await optimizer.setWeights([
+        { name: 'iter', tensor: tf.scalar(100, 'int32') },
+        { name: `${variable.name}/m`, tensor: tf.tensor1d(m0) },
+        { name: `${variable.name}/v`, tensor: tf.tensor1d(v0) },
+      ]);
+      for (let step = 0; step < 60; step++) {
+        const g = gradient(step);
+        host.apply(weights, [g]);
+        tf.tidy(() => optimizer.applyGradients([{ name: variable.name, tensor: tf.tensor1d(g) }]));
+      }
+      const [, tfM, tfV] = (await optimizer.getWeights()).map((w) => w.tensor.dataSync() as Float32Array);
+      // The test has teeth: without the flush, these are subnormal.
+      expect(subnormals(tfM!)).toBeGreaterThan(400);
+      expect(subnormals(tfV!)).toBeGreaterThan(400);
+      const state = host.getState();
+      expect(subnormals(state.m[0]!)).toBe(0);
+      expect(subnormals(state.v[0]!)).toBe(0);
+      expect(state.m[0]!.filter((x, i) => i % 2 === 0 && x === 0).length).toBe(Math.ceil(n / 2));
+      // Every moment that was normal is tfjs' bit for bit, and so is every weight but those near
+      // 0 whose moments were flushed: tfjs' subnormal m still moves them, by ~1e-34 a step.
+      const normal = (a: Float32Array) => a.map((x) => (Math.abs(x) < FLOAT32_MIN_NORMAL ? 0 : x));
+      expect(bits(state.m[0]!)).toEqual(bits(normal(tfM!)));
+      expect(bits(state.v[0]!)).toEqual(bits(normal(tfV!)));
+      const tfWeights = variable.dataSync() as Float32Array;
+      const differing = [...weights[0]!.keys()].filter((i) => weights[0]![i] !== tfWeights[i]);
+      expect(differing.length).toBeGreaterThan(0);
+      for (const i of differing) {
+        expect([i % 2 === 0 || i % 17 === 0, initial[i]], `weight ${i}: gradient always zero, started at 0`).toEqual([true, 0]);
+        expect(Math.abs(tfWeights[i]! - weights[0]![i]!), `weight ${i}`).toBeLessThan(1e-31);
+      }
+      optimizer.dispose();
+      variable.dispose();
+    });
+  }
+
+  it('keeps NaN moments NaN (a diverged run stays visible)', () => {
+    for (const kernel of ['wasm', 'js'] as const) {
+      const host = new HostAdam({ learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, [5], kernel);
+      host.apply([new Float32Array(5)], [Float32Array.of(NaN, 1, 0, NaN, 1e-30)]);
+      const { m, v } = host.getState();
+      expect([...m[0]!].map(Number.isNaN), kernel).toEqual([true, false, false, true, false]);
+      expect([...v[0]!].map(Number.isNaN), kernel).toEqual([true, false, false, true, false]);
+    }
+  });
 
   it('round-trips its state through checkpoint tensors, and refuses state of another shape', () => {
     const settings = { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };

@@ -4,6 +4,9 @@ import type { AdamSettings } from './step-engine.js';
 
 const f32 = Math.fround;
 
+/** The smallest normal float32, 2⁻¹²⁶: Adam's moments below it are stored as 0 (see `HostAdam`). */
+export const FLOAT32_MIN_NORMAL = 2 ** -126;
+
 /** Which loop runs the update: WebAssembly SIMD (adam.wat) or plain JavaScript. */
 export type HostAdamKernel = 'wasm' | 'js';
 
@@ -41,6 +44,15 @@ export function hostAdamHasWasm(): boolean {
  * float32 scalar (1 − β is computed in double first). The WebAssembly loop does the same float32
  * operations in the same order; the JavaScript loop rounds each double result with `Math.fround`,
  * which for +, −, ·, / and √ of float32 operands gives the correctly rounded float32 result.
+ *
+ * One difference, on purpose: a moment below the smallest normal float32 (`FLOAT32_MIN_NORMAL`,
+ * 2⁻¹²⁶) is stored as 0, as a CPU in flush-to-zero mode stores it (the native addon runs in that
+ * mode; WebAssembly and JavaScript have none). The moments of weights whose gradient has become
+ * zero (a pixel that is almost never lit, a dead ReLU) decay by β₁ per step and would spend ~150
+ * steps as subnormal floats, on which every operation takes a ~100× slower path on Intel CPUs. The
+ * weights are the same but for the last bit at most: such an m moves its weight by m/(√v + ε)·lr,
+ * below 1e-30, which changes only a weight at (or within 1e-23 of) exactly 0, such as the bias of a
+ * dead unit, which then stays 0. NaN is kept.
  */
 export class HostAdam {
   readonly kernel: HostAdamKernel;
@@ -132,8 +144,10 @@ export class HostAdam {
     const { b1, b2, oneMinusB1, oneMinusB2, eps, negLr } = this;
     for (let i = 0; i < m.length; i++) {
       const gi = g[i]!;
-      const mi = f32(f32(m[i]! * b1) + f32(gi * oneMinusB1));
-      const vi = f32(f32(v[i]! * b2) + f32(f32(gi * gi) * oneMinusB2));
+      let mi = f32(f32(m[i]! * b1) + f32(gi * oneMinusB1));
+      let vi = f32(f32(v[i]! * b2) + f32(f32(gi * gi) * oneMinusB2));
+      if (Math.abs(mi) < FLOAT32_MIN_NORMAL) mi = 0;
+      if (Math.abs(vi) < FLOAT32_MIN_NORMAL) vi = 0;
       m[i] = mi;
       v[i] = vi;
       // w + (m̂ / (√v̂ + ε)) · (−lr), with m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ), as tfjs orders it.

@@ -26,6 +26,11 @@ export interface EngineUnderTest {
    * are checked to be declined with a reason, and not run. Default: it takes every case.
    */
   supports?: (model: ModelDescription) => true | string;
+  /**
+   * It computes on the CPU: its Adam moments must never be left as subnormal floats, on which
+   * every operation takes a slow path on Intel CPUs (a flush-to-zero mode, or an explicit flush).
+   */
+  cpu?: boolean;
 }
 
 /** One run's shape: a small random model and settings, so every engine (even on a software GPU) runs it in seconds. */
@@ -99,12 +104,23 @@ async function readVariables(model: Vae): Promise<Float32Array[]> {
  * What one engine does from fresh weights: the loss of each of `steps` steps, the weights and Adam's
  * moments after. `klBetas[s]`, when given, is step s's β, set with `setKlBeta` when it changes (as `train` does).
  */
-async function stepRun(activate: () => Promise<void>, factory: StepEngineFactory, c: ConformanceCase, steps: number, klBetas?: readonly number[]) {
+async function stepRun(
+  activate: () => Promise<void>,
+  factory: StepEngineFactory,
+  c: ConformanceCase,
+  steps: number,
+  klBetas?: readonly number[],
+  options: { split?: MnistSplit; optimizerState?: (model: Vae) => tf.NamedTensorMap } = {},
+) {
   await activate();
   const model = new Vae(c.model, { seed: c.seed });
   const context: StepEngineContext = { model, adam: ADAM, loss: lossOptionsOf(c) };
   const engine = factory(context);
-  const split = conformanceSplit(c.batchSize * steps, sideOf(c), c.seed);
+  if (options.optimizerState) {
+    const tensors = options.optimizerState(model);
+    await engine.restore(tensors, 'the test').finally(() => tf.dispose(Object.values(tensors)));
+  }
+  const split = options.split ?? conformanceSplit(c.batchSize * steps, sideOf(c), c.seed);
   const order = Uint32Array.from({ length: split.count }, (_, i) => i);
   const x = new Float32Array(c.batchSize * inputDimOf(c));
   const losses: number[] = [];
@@ -323,6 +339,43 @@ export function describeEngineConformance(subject: EngineUnderTest, cases: Confo
       expect(got.metrics.map((m) => m.beta)).toEqual([c.beta * Math.min(1, 4 / 5), c.beta]);
       expectSameRun(got, want, tolerance, `${subject.name}, KL warm-up`);
     });
+
+    if (subject.cpu) {
+      it('Adam’s moments never stay subnormal floats (slow on Intel CPUs): a moment that decays below 2⁻¹²⁶ becomes 0', async () => {
+        const c = mlp[0]!;
+        const side = sideOf(c);
+        const steps = 60;
+        // The first row of pixels is never lit, so the first layer's weights from it get no gradient.
+        const split = conformanceSplit(c.batchSize * steps, side, c.seed);
+        for (let i = 0; i < split.count; i++) split.images.fill(0, i * side * side, i * side * side + side);
+        // Moments at the edge of the normal range: after 60 steps m·0.9⁶⁰ and v·0.999⁶⁰ are below 2⁻¹²⁶.
+        const optimizerState = (model: Vae) => {
+          const variables = model.namedVariables();
+          const tensors: tf.NamedTensorMap = {
+            'adam/iterations': tf.scalar(100, 'int32'),
+            'adam/accBeta1': tf.scalar(ADAM.beta1 ** 101),
+            'adam/accBeta2': tf.scalar(ADAM.beta2 ** 101),
+          };
+          for (const { name, variable } of variables) {
+            tensors[`adam/m/${name}`] = tf.fill(variable.shape, 1e-36);
+            tensors[`adam/v/${name}`] = tf.fill(variable.shape, 1.2e-38);
+          }
+          return tensors;
+        };
+        const subnormals = (list: Float32Array[]) => list.reduce((sum, a) => sum + a.filter((x) => x !== 0 && Math.abs(x) < 2 ** -126).length, 0);
+        const got = await stepRun(subject.activate, subject.engine, c, steps, undefined, { split, optimizerState });
+        // Without a flush they are subnormal: tf.train.adam (the reference) keeps them.
+        const want = await stepRun(reference, tfjsStepEngine, c, steps, undefined, { split, optimizerState });
+        expect(subnormals(want.m), 'subnormal first moments of the reference').toBeGreaterThan(0);
+        expect(subnormals(want.v), 'subnormal second moments of the reference').toBeGreaterThan(0);
+        expect(subnormals(got.m), 'subnormal first moments').toBe(0);
+        expect(subnormals(got.v), 'subnormal second moments').toBe(0);
+        const units = got.m[0]!.length / (side * side);
+        expect(got.m[0]!.subarray(0, side * units).every((x) => x === 0), 'first moments of the never-lit pixels').toBe(true);
+        expectClose(got.losses.at(-1)!, want.losses.at(-1)!, tolerance, 'loss of the last step');
+        expectSameRun({ metrics: [], weights: got.weights }, { metrics: [], weights: want.weights }, tolerance, `after ${steps} steps`);
+      });
+    }
 
     it('keeps the tensor count flat across epochs and releases everything it made', async () => {
       const c = mlp[1]!;
