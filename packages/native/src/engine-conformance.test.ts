@@ -12,6 +12,7 @@ describeEngineConformance({
   unavailable: isNativeAvailable() ? null : `the addon is unavailable (${nativeLoadError()})`,
   activate: async () => void (await tf.setBackend('wasm')),
   engine: nativeStepEngine(),
+  cpu: true,
   supports: (model) => {
     const config = nativeModelConfig(model);
     return typeof config === 'string' ? config : true;

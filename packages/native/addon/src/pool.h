@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "denormals.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define VAE_CPU_RELAX() _mm_pause()
@@ -94,6 +96,7 @@ class Pool {
     for (int t = 1; t < threads_; t++) helpers_.emplace_back([this, t, seen] { loop(t, seen); });
   }
   void loop(int t, uint32_t seen) {
+    flushDenormals();  // this thread runs the trainer's kernels only (denormals.h)
     for (;;) {
       awaitChange(job_, seen, kIdleSpins);
       seen = job_.load(std::memory_order_acquire);

@@ -7,10 +7,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <tuple>
 
+#include "denormals.h"
 #include "dispatch.h"
 #include "ops.h"
 #include "vecmath.h"
@@ -21,9 +23,22 @@ namespace {
 
 constexpr int kSparseChunk = 64;  // output columns kept in registers while the sparse lists stream by
 
+// OpenBLAS' own (fork handler's) way to stop its worker threads; they are started again, from the
+// calling thread, by the next openblas_set_num_threads. Weak: a BLAS without it keeps its threads.
+extern "C" int blas_thread_shutdown_(void) __attribute__((weak));
+
 // OpenBLAS' thread count is process-wide; remember what we asked for last.
 std::atomic<int> gBlasThreads{-1};
+std::once_flag gBlasRestart;
+/** Called under ScopedFlushDenormals. */
 void useBlasThreads(int k) {
+  // OpenBLAS starts its workers when it loads, with the loading thread's floating-point mode, and
+  // they keep it: once per process they are started again from here, where flush-to-zero is on, so
+  // they inherit it (denormals.h). Only the prebuilt's OpenBLAS is ours alone; the source build's
+  // is the system's, shared with anything else in the process that calls it.
+  std::call_once(gBlasRestart, [] {
+    if (blas_thread_shutdown_ != nullptr && blas_thread_shutdown_() == 0) gBlasThreads.store(-1, std::memory_order_relaxed);
+  });
   if (gBlasThreads.load(std::memory_order_relaxed) != k) {
     openblas_set_num_threads(k);
     gBlasThreads.store(k, std::memory_order_relaxed);
@@ -903,6 +918,7 @@ VAE_KERNEL void Trainer::reduceGradients(const Job& job, int t, int T) {
 
 double Trainer::runJob(Mode mode, const float* x, int n, const float* eps, Evaluation* eval, const Rows* rows) {
   if (n < 1) throw std::invalid_argument("n must be at least 1");
+  const ScopedFlushDenormals flush;
   ensureCapacity(n);
   if (rows) {
     if (n > inputCapacity_) {
@@ -1033,6 +1049,7 @@ VAE_KERNEL void Trainer::runImportance(ImportanceJob& job, int t, int) {
 
 void Trainer::logImportanceWeights(const float* x, int n, int k, const float* eps, float* out) {
   if (n < 1 || k < 1) throw std::invalid_argument("n and k must be at least 1");
+  const ScopedFlushDenormals flush;
   const size_t L = static_cast<size_t>(opt_.latentDim);
   if (n > iwCapacity_) {
     iwMu_.resize(n * L);
