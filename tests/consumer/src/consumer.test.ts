@@ -81,6 +81,36 @@ describe('the @vae/* packages from their tarballs', () => {
     expect(manifest).not.toContain('workspace:');
   });
 
+  it('no package carries a copy of another @vae/* package’s code (each imports it, as a dependency)', async () => {
+    const installed = (name: string) => join(project, 'node_modules', ...name.split('/'));
+    const names = Object.keys(tarballs).filter((name) => name !== '@vae/native-linux-x64-gnu');
+    // Every function and class each package exports at run time, from each of its entry points.
+    const exported: Record<string, string[]> = {};
+    for (const name of names) {
+      const manifest = JSON.parse(readFileSync(join(installed(name), 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+      const entries = Object.keys(manifest.exports).filter((key) => key !== './package.json').map((key) => name + key.slice(1));
+      // An entry for test authors (@vae/train/testing) needs vitest, which this project lacks: its own
+      // names are its own; a copy of them elsewhere would still show as a copy of the other entries'.
+      const script = `const names = new Set(); for (const e of ${JSON.stringify(entries)}) { let m = {}; try { m = await import(e); } catch {} for (const [k, v] of Object.entries(m)) if (typeof v === 'function') names.add(k); } console.log(JSON.stringify([...names]));`;
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project });
+      exported[name] = JSON.parse(stdout.trim().split('\n').at(-1)!) as string[];
+    }
+    const copies: string[] = [];
+    for (const name of names) {
+      const dist = join(installed(name), 'dist');
+      const code = readdirSync(dist, { recursive: true })
+        .map(String)
+        .filter((file) => /\.c?js$/.test(file))
+        .map((file) => readFileSync(join(dist, file), 'utf8'))
+        .join('\n');
+      for (const other of names.filter((n) => n !== name)) {
+        const defined = exported[other]!.filter((fn) => new RegExp(`(?:function\\*?|class)\\s+${fn}\\b`).test(code));
+        if (defined.length > 0) copies.push(`${name} defines ${other}'s ${defined.join(', ')}`);
+      }
+    }
+    expect(copies).toEqual([]);
+  });
+
   it('ESM: loads IDX data, trains, saves and loads the model, writes a PNG', async () => {
     const out = join(work, 'esm-model');
     const { stdout } = await run(process.execPath, ['train-save-load.mjs', out], { cwd: project });
