@@ -86,7 +86,15 @@ describe('vae backends', () => {
 // WebGPU in Node on Dawn; without a GPU, on Chromium's SwiftShader (Debian's chromium + libvulkan1).
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const webgpuEnv: Record<string, string> = process.env.VK_ICD_FILENAMES ? {} : { VK_ICD_FILENAMES: SWIFTSHADER };
-const webgpuMissing = process.env.VK_ICD_FILENAMES || existsSync(SWIFTSHADER) ? null : `no GPU driver named and ${SWIFTSHADER} is absent (apt-get install chromium libvulkan1)`;
+// Dawn loads the system's Vulkan loader (Chromium's own copy in /usr/lib/chromium is not on its path).
+const VULKAN_LOADER = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'].map((d) => join(d, 'libvulkan.so.1'));
+const webgpuMissing =
+  process.platform === 'linux' && !VULKAN_LOADER.some((f) => existsSync(f))
+    ? 'the Vulkan loader libvulkan.so.1 is not installed (apt-get install libvulkan1)'
+    : process.env.VK_ICD_FILENAMES || existsSync(SWIFTSHADER)
+      ? null
+      : `no GPU driver named and ${SWIFTSHADER} is absent (apt-get install chromium libvulkan1)`;
+if (webgpuMissing && !process.env.CI) console.warn(`[cli.test] SKIPPED vae train --backend webgpu: ${webgpuMissing}`);
 describe('vae train --backend webgpu', () => {
   it.skipIf(webgpuMissing !== null && !process.env.CI)(`trains on WebGPU in Node: the loss falls, as on wasm from the same weights${webgpuMissing ? ` (skipped: ${webgpuMissing})` : ''}`, async () => {
     // A few steps: SwiftShader runs WebGPU on the CPU, ~2.5 s per step of the reference model.
