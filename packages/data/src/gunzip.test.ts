@@ -55,51 +55,30 @@ function dataErrorOf(fn: () => unknown): DataError {
   throw new Error('expected a DataError, nothing was thrown');
 }
 
-/** Runs `fn` and returns what it threw, how long it took, and the process's memory figures (MB). */
-function measure(fn: () => unknown) {
-  const mb = (bytes: number) => Math.round(bytes / MiB);
-  const before = process.memoryUsage();
-  const start = performance.now();
-  const error = dataErrorOf(fn);
-  const ms = performance.now() - start;
-  const after = process.memoryUsage();
-  return {
-    error,
-    ms,
-    // The process's highest resident set so far (Linux reports it in KiB): an upper bound on the peak during `fn`.
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-    rssGrowthMb: mb(after.rss - before.rss),
-    arrayBuffersGrowthMb: mb(after.arrayBuffers - before.arrayBuffers),
-  };
-}
-
-// First in this file, so the process's peak RSS is not yet raised by the other tests.
+// What the refusals below promise is counted in bytes, not timed: the number of bytes inflated
+// (which the message reports) bounds both the time and the memory spent, and does not depend on
+// the machine's load or on which tests ran before in the process.
 describe('a gzip bomb: a 1 MB file with a 2000×28×28 header that inflates to 1 GiB', () => {
   const bomb = gzipBomb(imagesHeader([2000, 28, 28]), 1024);
 
-  it('is refused in milliseconds with a peak RSS under 300 MB, naming the file and the declared size', () => {
+  it('is refused after inflating at most one piece past its declared size, naming the file and the declared size', () => {
     expect(bomb.length).toBeLessThan(1.1 * MiB);
-    const m = measure(() => parseIdx(bomb, 'train-images-idx3-ubyte.gz'));
+    const m = { error: dataErrorOf(() => parseIdx(bomb, 'train-images-idx3-ubyte.gz')) };
     expect(m.error.message).toMatch(
       /^train-images-idx3-ubyte\.gz: the gzip data inflates to at least \d+ bytes, more than the 1568016 bytes declared by its IDX header \(images, dims 2000×28×28: 16 bytes of header and 1568000 of data\); stopped inflating there/,
     );
     expect(m.error.message).not.toContain('\n');
     // Inflating stopped within one 16 KiB piece of input (≤ 17 MB of output) past the limit.
     expect(Number(/at least (\d+) bytes/.exec(m.error.message)![1])).toBeLessThan(1568016 + 17 * MiB);
-    expect(m.ms).toBeLessThan(2000);
-    expect(m.peakRssMb).toBeLessThan(300);
-    expect(m.arrayBuffersGrowthMb).toBeLessThan(100);
   });
 
-  it('is refused at once when its header declares more than the file could ever inflate to', () => {
+  it('is refused before inflating when its header declares more than the file could ever inflate to', () => {
     // 10^9 images: 784 GB, more than 1032 × 1 MB; without this check, all 1 GiB would be inflated first.
     const huge = gzipBomb(imagesHeader([1_000_000_000, 28, 28]), 1024);
-    const m = measure(() => parseIdx(huge, 'huge.gz'));
+    const m = { error: dataErrorOf(() => parseIdx(huge, 'huge.gz')) };
     expect(m.error.message).toMatch(
       /^huge\.gz: the 784000000016 bytes declared by its IDX header \(images, dims 1000000000×28×28: .*\) cannot come from \d+ bytes of gzip data \(deflate inflates at most 1032 bytes per byte\); expected the complete file/,
     );
-    expect(m.ms).toBeLessThan(2000);
-    expect(m.peakRssMb).toBeLessThan(300);
   });
 
   it('is refused as a dropped or fetched file too (mnistFromFileBytes)', () => {
@@ -110,11 +89,10 @@ describe('a gzip bomb: a 1 MB file with a 2000×28×28 header that inflates to 1
       testImages: encodeIdx({ kind: 'images', dims: [1, 28, 28], data: fixtureImages(1) }),
       testLabels: small(1),
     };
-    const start = performance.now();
     const { message } = dataErrorOf(() => mnistFromFileBytes(files, { kind: 'files', description: 'dropped' }));
     expect(message).toMatch(/^train-images: the gzip data inflates to at least \d+ bytes, more than the 1568016 bytes declared/);
+    expect(Number(/at least (\d+) bytes/.exec(message)![1])).toBeLessThan(1568016 + 17 * MiB);
     expect(message).toMatch(/; expected the MNIST-format train-images-idx3-ubyte\(\.gz\)$/);
-    expect(performance.now() - start).toBeLessThan(2000);
   });
 });
 

@@ -179,13 +179,12 @@ describeWhen('the prebuilt addon (static OpenBLAS, kernels chosen at run time)',
     expect(libraries.some((l) => /^libc\.so/.test(l))).toBe(true);
   });
 
-  it('loads and trains in a fresh project with no source build, no compiler and no OpenBLAS headers in reach', () => {
-    const dist = path.join(root, 'dist', 'index.js');
-    if (!existsSync(dist)) {
-      if (ci) throw new Error(`${dist} is missing: CI builds before testing`);
-      console.warn(`[prebuilt.test] part skipped: ${dist} is missing (pnpm --filter @vae/native build)`);
-      return;
-    }
+  // It installs @vae/native's dist as npm would: without a build (tests read the sources), skipped, saying so.
+  const dist = path.join(root, 'dist', 'index.js');
+  const noDist = existsSync(dist) ? undefined : `${dist} is missing (pnpm --filter @vae/native build)`;
+  if (noDist && !ci) console.warn(`[prebuilt.test] SKIPPED the prebuilt in a fresh project: ${noDist}`);
+  it.skipIf(noDist !== undefined && !ci)(`loads and trains in a fresh project with no source build, no compiler and no OpenBLAS headers in reach${noDist ? ` — SKIPPED: ${noDist}` : ''}`, () => {
+    if (noDist) throw new Error(`${noDist}: CI builds before testing`);
     // node_modules as npm lays out the tarballs: @vae/native (dist, addon/src, no addon/build) and the platform package.
     const project = mkdtempSync(path.join(tmpdir(), 'vae-prebuilt-'));
     try {
