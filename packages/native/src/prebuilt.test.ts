@@ -235,8 +235,7 @@ console.log(JSON.stringify({ info, losses }));
 // float32 rounding.
 const qemu = ['/usr/bin/qemu-x86_64', '/usr/local/bin/qemu-x86_64'].find((f) => existsSync(f));
 const qemuUnavailable = prebuilt.error ?? (process.arch !== 'x64' ? 'not an x64 machine' : qemu ? undefined : 'qemu-x86_64 (Debian: qemu-user) is not installed');
-if (qemuUnavailable) console.warn(`[prebuilt.test] SKIPPED the prebuilt on emulated older CPUs: ${qemuUnavailable}`);
-describe.skipIf(qemuUnavailable !== undefined)(`the prebuilt on older CPUs (QEMU user mode)${qemuUnavailable ? ` — SKIPPED: ${qemuUnavailable}` : ''}`, () => {
+describeWhen('the prebuilt on older CPUs (QEMU user mode)', qemuUnavailable, () => {
   const script = `const { createHash } = require('node:crypto');
 const b = require(process.argv[1]);
 const config = ${JSON.stringify(REFERENCE)};
