@@ -6,17 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import type { NativeBinding, NativeParallel, NativeTrainerHandle } from './index.js';
 import { loadPrebuilt, loadSourceBuild } from './load-addon.js';
+import { rawTrainer, stream, type MlpWidths } from './test-trainers.js';
 
 const ci = Boolean(process.env.CI);
 const SMALLEST_NORMAL = 2 ** -126;
 
-type Config = { inputDim: number; encoderHidden: number[]; latentDim: number; decoderHidden: number[] };
-
-/** A seeded stream in [0, 1) (Park–Miller). */
-function stream(seed: number): () => number {
-  let s = seed;
-  return () => (s = (s * 16807) % 2147483647) / 2147483647;
-}
+type Config = MlpWidths;
 
 function shapes(c: Config): number[][] {
   const chain = (dims: number[]) => dims.slice(1).map((out, i) => [dims[i]!, out]);
@@ -26,25 +21,8 @@ function shapes(c: Config): number[][] {
   );
 }
 
-function makeTrainer(binding: NativeBinding, c: Config, weights: Float32Array[], threads: number, parallel: NativeParallel, sparseInput = true): NativeTrainerHandle {
-  return new binding.Trainer({
-    ...c,
-    learningRate: 1e-3,
-    beta1: 0.9,
-    beta2: 0.999,
-    epsilon: 1e-8,
-    beta: 1,
-    reconstruction: 'bernoulli',
-    gaussianLo: 0,
-    gaussianHi: 1,
-    gaussianSigma: 1,
-    gaussianIncludeConstant: false,
-    threads,
-    parallel,
-    sparseInput,
-    weights,
-  });
-}
+const makeTrainer = (binding: NativeBinding, c: Config, weights: Float32Array[], threads: number, parallel: NativeParallel, sparseInput = true): NativeTrainerHandle =>
+  rawTrainer(binding, c, weights, { threads, parallel, sparseInput });
 
 const subnormals = (list: Float32Array[]) => list.reduce((sum, a) => sum + a.filter((x) => x !== 0 && Math.abs(x) < SMALLEST_NORMAL).length, 0);
 

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cpuIsaFlags } from './cpu-features.js';
-import type { NativeBinding, NativeTrainerHandle, NativeTrainerInit } from './index.js';
+import type { NativeBinding, NativeTrainerInit } from './index.js';
+import { rawTrainer, stream } from './test-trainers.js';
 import { loadAddon, loadPrebuilt, loadSourceBuild, prebuiltMismatch, type PrebuiltBuildInfo } from './load-addon.js';
 import { platformTriple, prebuiltPackageName, versionAtLeast } from './platform.js';
 
@@ -37,11 +38,6 @@ function describeWhen(title: string, unavailable: string | undefined, body: () =
 const REFERENCE = { inputDim: 784, encoderHidden: [512, 256], latentDim: 20, decoderHidden: [256, 512] };
 const ODD = { inputDim: 37, encoderHidden: [70, 33], latentDim: 5, decoderHidden: [17, 19, 41] };
 
-/** A seeded stream in [0, 1) (Park–Miller), so both builds see the same numbers. */
-function stream(seed: number): () => number {
-  let s = seed;
-  return () => (s = (s * 16807) % 2147483647) / 2147483647;
-}
 
 function initialWeights(config: typeof REFERENCE, seed: number): Float32Array[] {
   const next = stream(seed);
@@ -65,29 +61,6 @@ function batch(config: typeof REFERENCE, n: number, seed: number, density: numbe
   const x = Float32Array.from({ length: n * config.inputDim }, () => (next() < density ? range[0] + (range[1] - range[0]) * next() : 0));
   const eps = Float32Array.from({ length: n * config.latentDim }, () => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next()));
   return { x, eps };
-}
-
-function trainer(binding: NativeBinding, config: typeof REFERENCE, weights: Float32Array[], over: Partial<NativeTrainerInit>): NativeTrainerHandle {
-  return new binding.Trainer({
-    ...config,
-    encoderHidden: [...config.encoderHidden],
-    decoderHidden: [...config.decoderHidden],
-    learningRate: 1e-3,
-    beta1: 0.9,
-    beta2: 0.999,
-    epsilon: 1e-8,
-    beta: 1,
-    reconstruction: 'bernoulli',
-    gaussianLo: 0,
-    gaussianHi: 1,
-    gaussianSigma: 1,
-    gaussianIncludeConstant: false,
-    threads: 1,
-    parallel: 'auto',
-    sparseInput: true,
-    weights: weights.map((w) => w.slice()),
-    ...over,
-  });
 }
 
 /** Index of the first entry that differs bit for bit (NaN payloads and ±0 included), or -1. */
@@ -318,8 +291,8 @@ describeWhen('the prebuilt against the -march=native source build', bothBuilds, 
       for (const mode of modes) {
         const what = `${c.name}, ${JSON.stringify(mode)}`;
         const weights = initialWeights(c.config, 11);
-        const a = trainer(pre, c.config, weights, { ...c.over, ...mode });
-        const b = trainer(src, c.config, weights, { ...c.over, ...mode });
+        const a = rawTrainer(pre, c.config, weights, { ...c.over, ...mode });
+        const b = rawTrainer(src, c.config, weights, { ...c.over, ...mode });
         // Batch sizes on both sides of the split/data threshold (256) and a last partial batch.
         for (const [i, n] of [64, 256, 37, 64].entries()) {
           const { x, eps } = batch(c.config, n, 100 + i, c.density, c.range);
