@@ -1,6 +1,7 @@
 // The hash of the addon's C++ sources that build-prebuilt.mjs records in build-info.json; the
-// loader (src/load-addon.ts, which computes it the same way) skips a prebuilt built from other
-// sources as stale. SHA-256 over the files of addon/src in name order, each as name, NUL, bytes, NUL.
+// loader (src/load-addon.ts, which imports this function: tsup bundles it into dist) skips a
+// prebuilt built from other sources as stale. SHA-256 over the files of addon/src in name order,
+// each as name, NUL, bytes, NUL.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';

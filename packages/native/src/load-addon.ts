@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { addonSourceHash as hashSources } from '../scripts/addon-source-hash.mjs';
 import { chooseBlasCore } from './blas-core.js';
 import { cpuIsaFlags, missingIsaFlags } from './cpu-features.js';
 import type { NativeBinding } from './index.js';
@@ -59,16 +59,12 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-/** The same hash as scripts/addon-source-hash.mjs: SHA-256 of addon/src's files in name order (name, NUL, bytes, NUL). */
+/**
+ * The hash of addon/src that the prebuilt's build-info.json must record (scripts/build-prebuilt.mjs
+ * computes it with the same function), or undefined where the sources are not installed.
+ */
 export function addonSourceHash(dir: string = path.join(PACKAGE_ROOT, 'addon', 'src')): string | undefined {
-  if (!existsSync(dir)) return undefined;
-  const hash = createHash('sha256');
-  for (const name of readdirSync(dir).sort()) {
-    const file = path.join(dir, name);
-    if (!statSync(file).isFile()) continue;
-    hash.update(name).update('\0').update(readFileSync(file)).update('\0');
-  }
-  return hash.digest('hex');
+  return existsSync(dir) ? hashSources(dir) : undefined;
 }
 
 /** The directory of the platform package for this machine, or why there is none. */
