@@ -9,7 +9,8 @@
  * BENCHMARKS.md by hand, with the machine and date.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { makeDirectory } from '@vae/data/node';
+import { writeFileAtomic } from '@vae/model/node';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,8 +169,8 @@ async function main(): Promise<void> {
   }
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
   const file = opts.out ? resolve(process.env.INIT_CWD ?? process.cwd(), opts.out) : join(root, 'bench-results', `bench-${timestampName()}.json`);
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify({ machine: { cpus: cpus().length, cpu, node: process.version }, date: new Date().toISOString(), results }, null, 2)}\n`);
+  await makeDirectory(dirname(file));
+  await writeFileAtomic(file, `${JSON.stringify({ machine: { cpus: cpus().length, cpu, node: process.version }, date: new Date().toISOString(), results }, null, 2)}\n`);
   console.log(`results: ${file}`);
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { makeDirectory } from '@vae/data/node';
 import { join } from 'node:path';
 import { checkpointStamp, verifyCheckpoint, type CheckpointStamp, type CheckpointStore, type TrainingState } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
@@ -105,7 +106,7 @@ export function fileCheckpointStore(dir: string): CheckpointStore {
       const text = stateFileText(state, stamp);
       let binTmp: string | undefined;
       try {
-        await mkdir(dir, { recursive: true });
+        await makeDirectory(dir);
         binTmp = await writeTemp(binPath, bytes);
         // Both in full before either rename, so the two renames are all that separates them.
         const stateTmp = await writeTemp(statePath, text).catch((error: unknown) => {
