@@ -246,17 +246,18 @@ export async function train<M extends TrainableModel = Vae>(options: TrainOption
   try {
     epochs: for (let epoch = state.epoch; epoch < epochs; epoch++) {
       const order = shuffledIndices(trainSplit.count, createRng(deriveSeed(seed, SeedStream.shuffle, epoch)));
-      engine.resetLoss();
+      // A resumed epoch's sum goes on from its partial sum, so it adds the same numbers in the same
+      // order as a run that never stopped (adding the partial sum at the end rounds differently).
+      engine.resetLoss(state.partial.lossSum);
       let readLoss = state.partial.lossSum;
       let count = state.partial.count;
       let trainSeconds = state.partial.seconds;
-      const baseLoss = state.partial.lossSum;
       let readCount = state.partial.count; // images that `readLoss` covers
       const segmentStart = now();
       let lastYield = segmentStart;
       // Reads the running sum back (a sync) and stops the run on NaN/Inf before anything is saved.
       const readBack = async (batch: number) => {
-        readLoss = baseLoss + (await engine.readLossSum());
+        readLoss = await engine.readLossSum();
         readCount = count;
         if (!Number.isFinite(readLoss)) {
           throw new TrainingDivergedError(
