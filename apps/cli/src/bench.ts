@@ -8,7 +8,7 @@
  * Prints a table and writes JSON to bench-results/ (git-ignored); figures worth keeping go into
  * BENCHMARKS.md by hand, with the machine and date.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { makeDirectory } from '@vae/data/node';
 import { writeFileAtomic } from '@vae/model/node';
 import { cpus } from 'node:os';
@@ -100,13 +100,18 @@ async function child(backend: string, batchSize: number, samples: number, fullEp
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
+/** The measurement running now: Ctrl-C kills it (it writes nothing; a busy training loop would not see a signal). */
+let running: ChildProcess | undefined;
+
 function runChild(args: string[]): Promise<BenchResult> {
   return new Promise((resolvePromise, reject) => {
     const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    running = proc;
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     proc.on('error', reject);
     proc.on('close', (code) => {
+      running = undefined;
       const line = out.trim().split('\n').at(-1);
       if (code !== 0 || !line) reject(new Error(`bench ${args.join(' ')} failed with exit code ${code}`));
       else resolvePromise(JSON.parse(line) as BenchResult);
@@ -135,6 +140,14 @@ async function main(): Promise<void> {
     await child(backend!, Number(batch), Number(samples), full === 'full', Number(repeats), model as ModelArchitecture);
     return;
   }
+  // Ctrl-C: stop the measurement at once and write no results (exit 130, as `vae` does).
+  const stop = () => {
+    running?.kill('SIGKILL');
+    console.error('\nStopped; no results written.');
+    process.exit(130);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   const results: BenchResult[] = [];
   const configs: [string, number, number, boolean, number][] = [];
   const repeats = Number(opts.repeats);

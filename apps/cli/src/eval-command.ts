@@ -58,8 +58,8 @@ export async function runEval(command: Command, io: CommandIo): Promise<void> {
     const targets = targetsDescription(model.normalization, seed);
     const common = { normalization: model.normalization, seed };
 
-    const elbo = await evaluate(model.vae, test, { ...common, ...model.lossOptions });
-    const sameImages = await evaluate(model.vae, takeFirst(test, n), { ...common, ...model.lossOptions });
+    const elbo = await evaluate(model.vae, test, { ...common, ...model.lossOptions, signal: io.signal });
+    const sameImages = await evaluate(model.vae, takeFirst(test, n), { ...common, ...model.lossOptions, signal: io.signal });
     io.out(`Test set: ${formatCount(test.count)} images, targets ${targets}`);
     io.out(`  ELBO, z sampled: ${(-elbo.loss).toFixed(2)} nats per image (recon ${elbo.recon.toFixed(2)}, KL ${elbo.kl.toFixed(2)}); loss ${elbo.loss.toFixed(2)}`);
     io.out(`  ELBO, z = mu:    ${(-elbo.lossMu).toFixed(2)} nats per image`);

@@ -5,7 +5,7 @@ import { EXPORT_FORMATS, ExportError, exportFiles, settingsFromMetadata, type Ex
 import { parseModelJson } from '@vae/model';
 import { Command, Option } from 'commander';
 import { InputError, loadWeights, openModel, type ModelFlags } from './model-input.js';
-import { writeOutput, type CommandIo } from './output-files.js';
+import { writeOutputs, type CommandIo } from './output-files.js';
 import { savedModelCommand, type SavedModelFlags } from './saved-model-command.js';
 
 /**
@@ -66,7 +66,7 @@ export async function runExport(command: Command, io: CommandIo): Promise<void> 
     }
     const known = Object.entries(settings).map(([key, value]) => `${key} ${value}`);
     io.log(`exporting the encoder and decoder (latent size ${vae.latentDim}${known.length > 0 ? `, ${known.join(', ')}` : '; no training settings recorded in model.json'}) as ${flags.format}`);
-    for (const file of files) await writeOutput(join(outDir, ...file.path.split('/')), file.data, io);
+    await writeOutputs(files.map((file) => ({ file: join(outDir, ...file.path.split('/')), data: file.data })), io);
   } finally {
     vae.dispose();
   }

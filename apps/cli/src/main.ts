@@ -108,6 +108,7 @@ async function modelAction(command: Command, run: (command: Command, io: Command
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   try {
     await run(command, { out: (line) => console.log(line), log: (line) => console.error(line), signal: controller.signal });
     return 0;
@@ -119,6 +120,7 @@ async function modelAction(command: Command, run: (command: Command, io: Command
     throw error;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
   }
 }
 
