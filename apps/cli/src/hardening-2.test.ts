@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,4 +100,89 @@ describe('Ctrl-C stops every long command within a second, writes nothing, exits
       expect((await exists(out)) ? await readdir(out) : []).toEqual([]);
     }, 120_000);
   }
+});
+
+/** Four MNIST-format files of `count` blank 28×28 images (uncompressed IDX) in `dir`. */
+async function writeTinyMnist(dir: string, count: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const idx = (type: number, dims: number[], body: number) => {
+    const header = Buffer.alloc(4 + 4 * dims.length);
+    header.writeUInt32BE(0x0800 + type, 0);
+    dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+    return Buffer.concat([header, Buffer.alloc(body)]);
+  };
+  for (const prefix of ['train', 't10k']) {
+    await writeFile(join(dir, `${prefix}-images-idx3-ubyte`), idx(3, [count, 28, 28], count * 784));
+    await writeFile(join(dir, `${prefix}-labels-idx1-ubyte`), idx(1, [count], count));
+  }
+}
+
+// Root may read anything: the permission case runs the CLI as `nobody` then.
+const NOBODY = 65534;
+const asUser = process.getuid?.() === 0 ? NOBODY : undefined;
+
+/** A tiny tmpfs (64 KiB) for full-disk cases: mounting needs root (CAP_SYS_ADMIN). */
+function mountTinyTmpfs(dir: string): string | null {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'pipe' });
+    return null;
+  } catch (error) {
+    return `cannot mount a tmpfs here (${String((error as { stderr?: Buffer }).stderr ?? error).trim() || 'mount failed'}); run the tests as root`;
+  }
+}
+const tmpfsProbe = await mkdtemp(join(tmpdir(), 'vae-tmpfs-probe-'));
+const noTmpfs = mountTinyTmpfs(tmpfsProbe);
+if (noTmpfs === null) execFileSync('umount', [tmpfsProbe]);
+await rm(tmpfsProbe, { recursive: true, force: true });
+
+describe('the right advice', () => {
+  it(`an unreadable data file: make it readable (not "choose a place you can write to")${asUser === undefined ? '' : ' (run as nobody)'}`, async () => {
+    const data = join(work, 'unreadable-data');
+    await writeTinyMnist(data, 20);
+    await chmod(work, 0o755);
+    await chmod(data, 0o755);
+    const file = join(data, 't10k-labels-idx1-ubyte');
+    await chmod(file, 0o000);
+    const exit = await runCli(['train', '--data-dir', data, '--epochs', '1', '--backend', 'wasm', '--out', join(work, 'unreadable-run')], { uid: asUser });
+    const line = expectOneErrorLine(exit);
+    expect(line).toBe(`error: ${file}: permission denied; make it readable (e.g. chmod a+r) or copy the files somewhere you can read`);
+  });
+
+  it.skipIf(noTmpfs !== null)(`a full disk at the first checkpoint: how to start again, never "the checkpoint on disk is intact"${noTmpfs ? ` (skipped: ${noTmpfs})` : ''}`, async () => {
+    const disk = join(work, 'full-disk');
+    await mkdir(disk);
+    expect(mountTinyTmpfs(disk)).toBe(null);
+    try {
+      const out = join(disk, 'run');
+      // No sample grid before the first checkpoint: the checkpoint is the first file too big for the disk.
+      const exit = await runCli(['train', ...QUICK, '--epochs', '2', '--sample-every', '2', '--out', out]);
+      const line = expectOneErrorLine(exit);
+      expect(line).toContain(`no space left on the device writing ${join(out, 'checkpoint', 'checkpoint.bin')} (ENOSPC); free some space, then start again: vae train `);
+      expect(line).toMatch(/ --overwrite$/);
+      expect(line).not.toContain('intact');
+    } finally {
+      execFileSync('umount', [disk]);
+    }
+  });
+
+  it('a checkpoint that does not fit the settings in config.json names config.json', async () => {
+    const run = join(work, 'edited-config');
+    await cp(finished, run, { recursive: true });
+    const configFile = join(run, 'config.json');
+    const config = JSON.parse(await readFile(configFile, 'utf8')) as { settings: { learningRate: number } };
+    config.settings.learningRate = 0.01;
+    await writeFile(configFile, JSON.stringify(config));
+    const exit = await runCli(['train', '--resume', run, '--epochs', '2']);
+    expect(expectOneErrorLine(exit)).toBe(
+      `error: --resume ${run}: the checkpoint was trained with learningRate = 0.001, this run asks for 0.01 (this run's settings come from ${configFile}); put back the settings the run was trained with, or start a new run`,
+    );
+  });
+
+  it('a diverged run says what to do: start again with a lower --lr, and the command', async () => {
+    const out = join(work, 'diverged');
+    const exit = await runCli(['train', ...QUICK, '--epochs', '2', '--lr', '1000', '--out', out]);
+    const line = expectOneErrorLine(exit);
+    expect(line).toMatch(/^error: loss became (NaN|-?Infinity) in epoch 1, batch \d+; stopped \(no checkpoint was saved before it\); start again with a lower learning rate: vae train /);
+    expect(line).toContain(`--lr 1000 --out ${out} --lr 100 --overwrite`);
+  });
 });

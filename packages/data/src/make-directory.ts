@@ -70,7 +70,8 @@ export async function makeDirectory(dir: string): Promise<boolean> {
       continue;
     }
     if (!isDirectory) {
-      throw fail(existing === target ? 'is a file, not a directory; choose a directory' : `${existing} is a file, not a directory; choose another place`);
+      const detail = existing === target ? 'is a file, not a directory; choose a directory' : `${existing} is a file, not a directory; choose another place`;
+      throw new MakeDirectoryError(dir, detail, 'ENOTDIR');
     }
     break;
   }

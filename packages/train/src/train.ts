@@ -260,13 +260,19 @@ export async function train<M extends TrainableModel = Vae>(options: TrainOption
         readLoss = await engine.readLossSum();
         readCount = count;
         if (!Number.isFinite(readLoss)) {
+          const where = `loss became ${readLoss} in epoch ${epoch + 1}, batch ${batch}`;
+          const lastGood = store && state.epoch > 0 ? state.epoch : null;
+          // The same settings diverge again at the same step (every draw is seeded): the remedy is other settings.
           throw new TrainingDivergedError(
-            `loss became ${readLoss} in epoch ${epoch + 1}, batch ${batch}; stopped. ` +
+            `${where}; stopped. ` +
               (!store
-                ? 'No checkpoint store was given.'
-                : state.epoch > 0
-                  ? `The checkpoint saved after epoch ${state.epoch} is the last good one.`
-                  : 'It diverged in the first epoch, before any checkpoint was saved.'),
+                ? 'No checkpoint store was given. '
+                : lastGood !== null
+                  ? `The checkpoint saved after epoch ${lastGood} is the last good one. `
+                  : 'It diverged in the first epoch, before any checkpoint was saved. ') +
+              `Train again with a lower learning rate (this run: ${settings.learningRate}).`,
+            where,
+            lastGood,
           );
         }
       };
