@@ -186,3 +186,57 @@ describe('the right advice', () => {
     expect(line).toContain(`--lr 1000 --out ${out} --lr 100 --overwrite`);
   });
 });
+
+describe('no user file is deleted or overwritten', () => {
+  it('--overwrite on a directory that only looks like a run (the user’s config.json and model/notes.txt) deletes nothing and names what is there', async () => {
+    const dir = join(work, 'looks-like-a-run');
+    await mkdir(join(dir, 'model'), { recursive: true });
+    await writeFile(join(dir, 'config.json'), '{"mine": true}');
+    await writeFile(join(dir, 'model', 'notes.txt'), 'mine');
+    const exit = await runCli(['train', ...QUICK, '--epochs', '1', '--out', dir, '--overwrite']);
+    const line = expectOneErrorLine(exit);
+    expect(line).toBe(
+      `error: --out ${dir} is not empty and holds no vae run (no config.json written by \`vae train\`, no checkpoint) but other files (config.json, model/notes.txt); choose a new or empty directory`,
+    );
+    expect(await readFile(join(dir, 'config.json'), 'utf8')).toBe('{"mine": true}');
+    expect(await readFile(join(dir, 'model', 'notes.txt'), 'utf8')).toBe('mine');
+
+    // A config.json alone, not written by `vae train`, is refused too.
+    await rm(join(dir, 'model'), { recursive: true });
+    const alone = await runCli(['train', ...QUICK, '--epochs', '1', '--out', dir, '--overwrite']);
+    expect(expectOneErrorLine(alone)).toContain(`--out ${dir} is not empty and holds no vae run (no config.json written by \`vae train\`, no checkpoint) but other files (config.json)`);
+    expect(await readFile(join(dir, 'config.json'), 'utf8')).toBe('{"mine": true}');
+  });
+
+  it('--overwrite on a real run deletes only the run’s files and names what it kept', async () => {
+    const run = join(work, 'run-with-notes');
+    await cp(finished, run, { recursive: true });
+    await writeFile(join(run, 'model', 'notes.txt'), 'mine');
+    await writeFile(join(run, 'samples', 'favourite.png'), 'mine');
+    const exit = await runCli(['train', ...QUICK, '--epochs', '1', '--seed', '3', '--out', run, '--overwrite']);
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(exit.stderr).toContain(
+      "--overwrite: deleted the old run's checkpoint, config.json, loss.svg, metrics.jsonl, model, samples; kept what is not the run's: model/notes.txt, samples/favourite.png",
+    );
+    expect(await readFile(join(run, 'model', 'notes.txt'), 'utf8')).toBe('mine');
+    expect(await readFile(join(run, 'samples', 'favourite.png'), 'utf8')).toBe('mine');
+    expect(JSON.parse(await readFile(join(run, 'config.json'), 'utf8')).settings.seed).toBe(3);
+  });
+
+  it('export --out at, around or inside the model it reads is refused before anything is written', async () => {
+    const run = join(work, 'export-overlap');
+    await cp(finished, run, { recursive: true });
+    const model = join(run, 'model');
+    const before = (await readdir(model)).sort();
+    for (const out of [model, run, join(model, 'onnx')]) {
+      for (const format of ['onnx', 'tfjs-layers']) {
+        const exit = await runCli(['export', '--model', run, '--format', format, '--out', out]);
+        expect(expectOneErrorLine(exit, 2)).toMatch(new RegExp(`^error: --out ${out} (is the model folder|lies inside the model folder|contains the model folder)`));
+      }
+    }
+    expect((await readdir(model)).sort()).toEqual(before);
+    expect(await exists(join(model, 'onnx'))).toBe(false);
+    const sample = await runCli(['sample', '--model', run, '--grid', '2', '--backend', 'wasm']);
+    expect(sample.code, sample.stderr).toBe(0);
+  });
+});

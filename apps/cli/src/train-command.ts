@@ -13,6 +13,7 @@ import { describeFsError, isFsError, OutputError } from './file-errors.js';
 import { readResumePoint, restartCommand, verifyResumePoint, type ResumePoint } from './resume-point.js';
 import { RunDirectory, RunDirectoryError, type MetricsLine } from './run-dir.js';
 import { RunLock } from './run-lock.js';
+import { RUN_TOOL } from './run-files.js';
 import type { TrainRunConfig } from './train-options.js';
 
 export interface TrainIo {
@@ -82,7 +83,7 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
         await run.recordResume({ resumedAt: new Date().toISOString(), fromEpoch: resume.state.epoch, ...record }, config);
       } else {
         lock = await run.startNew(options.overwrite ?? false, io.log);
-        await run.writeConfig({ tool: 'vae-ts cli train', createdAt: new Date().toISOString(), ...record, model: model.description, settings: config });
+        await run.writeConfig({ tool: RUN_TOOL, createdAt: new Date().toISOString(), ...record, model: model.description, settings: config });
       }
       io.log(`run directory: ${run.path}${resume ? ' (resuming)' : ''}`);
       return await trainInto(run, model, data, config, resume?.bytes, history, store, engine.stepEngine, io);

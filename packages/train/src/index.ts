@@ -1,6 +1,7 @@
 export {
   CHECKPOINT_FORMAT_VERSION,
   decodeCheckpoint,
+  isCheckpointBytes,
   readCheckpointState,
   verifyCheckpoint,
   encodeCheckpoint,
