@@ -9,6 +9,7 @@ import { formatCount, formatSeconds } from './format.js';
 import { activateFor, loadTestSet, loadWeights, modelCommand, openModel, type ModelFlags, type OpenedModel } from './model-input.js';
 import type { Vae } from '@vae/model';
 import { writeOutput, type CommandIo } from './output-files.js';
+import { checkImportanceSamplesFit } from './size-limits.js';
 
 export function evalCommand(): Command {
   return modelCommand('eval', "Measure a saved model on the test set: the ELBO (recon and KL parts) and the importance-weighted log-likelihood estimate.")
@@ -48,6 +49,7 @@ async function logWeightsFor(engine: ActiveEngine, model: OpenedModel & { vae: V
 export async function runEval(command: Command, io: CommandIo): Promise<void> {
   const flags = command.opts<EvalFlags>();
   const opened = await openModel(flags);
+  checkImportanceSamplesFit(flags.k, opened.description.latentDim);
   const test = await loadTestSet(flags, opened, io.log);
   const engine = await activateFor(flags, opened, io.log);
   const model = { ...opened, vae: await loadWeights(flags, opened) };

@@ -7,7 +7,9 @@ import { encodePng, imageGrid, latentScatterSvg, pcaProject } from '@vae/viz';
 import { Command, Option } from 'commander';
 import { nonNegativeInt, positiveInt, positiveNumber } from './flag-parsers.js';
 import { activateFor, drawableImage, InputError, loadTestSet, loadWeights, modelCommand, openModel, type ModelFlags, type OpenedModel } from './model-input.js';
+import { formatCount } from './format.js';
 import { writeOutput, writeOutputs, type CommandIo } from './output-files.js';
+import { checkImagesFit } from './size-limits.js';
 import { svgToPng } from './svg-to-png.js';
 import { UsageError } from './train-options.js';
 
@@ -84,6 +86,10 @@ export function sampleCommand(): Command {
     .addOption(new Option('--temperature <t>', 'scale of z: below 1 gives more typical, less varied digits').default(1).argParser(positiveNumber));
 }
 
+/** Refuses `--grid n` whose n² images cannot fit (sample, manifold). */
+const checkGridFits = (grid: number) => (model: OpenedModel) =>
+  checkImagesFit(grid * grid, drawableImage(model), model.description.latentDim, `--grid ${grid} (${formatCount(grid * grid)} images)`, (perImage, limit) => `choose a smaller --grid (at most about ${formatCount(Math.floor(Math.sqrt(limit.bytes / perImage)))})`);
+
 export async function runSample(command: Command, io: CommandIo): Promise<void> {
   const { grid, temperature } = command.opts<{ grid: number; temperature: number }>();
   await withModel(command, io, async (model, flags) => {
@@ -95,7 +101,7 @@ export async function runSample(command: Command, io: CommandIo): Promise<void> 
     const pixels = await decodeRows(model.vae, latents, count, io.signal);
     const file = join(model.outDir, `samples-${grid}x${grid}-t${temperature}-seed${flags.seed}.png`);
     await writeOutput(file, encodePng(imageGrid(pixels, { count, columns: grid, ...tile })), io);
-  });
+  }, checkGridFits(grid));
 }
 
 // ---- reconstruct --------------------------------------------------------------------------
@@ -185,7 +191,9 @@ export async function runInterpolate(command: Command, io: CommandIo): Promise<v
     const file = join(model.outDir, `interpolation-${a}-to-${b}-${options.mode}-${options.steps}.png`);
     io.log(`interpolating test image ${a} (a ${test.labels[a]}) → ${b} (a ${test.labels[b]}), ${options.mode}`);
     await writeOutput(file, encodePng(imageGrid(strip, { count: options.steps + 2, columns: options.steps + 2, ...tile })), io);
-  });
+  }, (model) =>
+    checkImagesFit(options.steps + 2, drawableImage(model), model.description.latentDim, `--steps ${options.steps} (a strip of ${formatCount(options.steps + 2)} images)`, (perImage, limit) => `choose fewer --steps (at most about ${formatCount(Math.max(1, Math.floor(limit.bytes / perImage) - 2))})`),
+  );
 }
 
 // ---- latent -------------------------------------------------------------------------------
@@ -251,5 +259,8 @@ export async function runManifold(command: Command, io: CommandIo): Promise<void
     const pixels = await decodeRows(model.vae, z, grid * grid, io.signal);
     const file = join(model.outDir, `manifold-${grid}x${grid}-z${parsed[0]}-z${parsed[1]}.png`);
     await writeOutput(file, encodePng(imageGrid(pixels, { count: grid * grid, columns: grid, ...tile, padding: 0 })), io);
-  }, checkDims);
+  }, (model) => {
+    checkDims(model);
+    checkGridFits(grid)(model);
+  });
 }

@@ -240,3 +240,49 @@ describe('no user file is deleted or overwritten', () => {
     expect(sample.code, sample.stderr).toBe(0);
   });
 });
+
+describe('sizes a user can type: refused before anything is allocated or written (one line, exit 2)', () => {
+  it('train --latent-dim 1000000000 and 10000000: the limit and why; no run directory', async () => {
+    for (const latent of ['1000000000', '10000000']) {
+      const out = join(work, `latent-${latent}`);
+      const exit = await runCli(['train', ...QUICK, '--latent-dim', latent, '--out', out]);
+      expect(expectOneErrorLine(exit, 2)).toMatch(new RegExp(`^error: --latent-dim ${latent} \\(training a model of [\\d,]+ weights\\) needs an? .*(typed-array length limit|WebAssembly heap|memory)\\); choose a smaller --latent-dim$`));
+      expect(await exists(out)).toBe(false);
+    }
+  });
+
+  it('train --batch-size 1000000000 on a small set: each step takes the whole set (no internal error)', async () => {
+    const out = join(work, 'huge-batch');
+    const exit = await runCli(['train', ...QUICK, '--batch-size', '1000000000', '--epochs', '1', '--out', out]);
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(exit.stderr).toContain('--batch-size 1000000000 is more than the 2,000 training images: each step takes them all');
+  });
+
+  it('a resumed config.json with latentDim 1e9 is refused naming it, and the run is left as it was', async () => {
+    const run = join(work, 'resume-huge-latent');
+    await cp(finished, run, { recursive: true });
+    const configFile = join(run, 'config.json');
+    const config = JSON.parse(await readFile(configFile, 'utf8')) as { settings: { latentDim: number } };
+    config.settings.latentDim = 1e9;
+    await writeFile(configFile, JSON.stringify(config));
+    const before = (await readdir(run)).sort();
+    const exit = await runCli(['train', '--resume', run, '--epochs', '2']);
+    expect(expectOneErrorLine(exit, 2)).toMatch(new RegExp(`^error: settings\\.latentDim = 1000000000 in ${configFile} \\(training a model of`));
+    expect((await readdir(run)).sort()).toEqual(before);
+  });
+
+  const explore: [string, string[], RegExp][] = [
+    ['eval --k 1000000000', ['eval', '--k', '1000000000'], /^error: --k 1000000000 \(the noise and log-weights of one image's 1,000,000,000 draws\) needs .*; choose a smaller --k \(at most about [\d,]+\)$/],
+    ['sample --grid 100000', ['sample', '--grid', '100000'], /^error: --grid 100000 \(10,000,000,000 images\) needs .*; choose a smaller --grid \(at most about [\d,]+\)$/],
+    ['manifold --grid 100000', ['manifold', '--grid', '100000'], /^error: --grid 100000 \(10,000,000,000 images\) needs .*; choose a smaller --grid/],
+    ['interpolate --steps 100000000', ['interpolate', '--from', '0', '--to', '1', '--steps', '100000000'], /^error: --steps 100000000 \(a strip of 100,000,002 images\) needs .*; choose fewer --steps/],
+  ];
+  for (const [name, args, expected] of explore) {
+    it(`${name}: the limit and why, nothing written`, async () => {
+      const out = join(work, `size-${name.replace(/\W+/g, '-')}`);
+      const exit = await runCli([...args, '--model', finished, '--data', 'embedded', '--backend', 'wasm', '--out', out], { timeoutMs: 60_000 });
+      expect(expectOneErrorLine(exit, 2)).toMatch(expected);
+      expect(await exists(out)).toBe(false);
+    }, 90_000);
+  }
+});

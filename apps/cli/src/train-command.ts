@@ -14,6 +14,7 @@ import { readResumePoint, restartCommand, verifyResumePoint, type ResumePoint } 
 import { RunDirectory, RunDirectoryError, type MetricsLine } from './run-dir.js';
 import { RunLock } from './run-lock.js';
 import { RUN_TOOL } from './run-files.js';
+import { checkTrainingFits } from './size-limits.js';
 import type { TrainRunConfig } from './train-options.js';
 
 export interface TrainIo {
@@ -64,6 +65,8 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
     // The engine is chosen before anything is written: one that cannot run leaves no run directory behind.
     const image = imageShape(data.train); // height × width × channels: recorded in model.json (and config.json) with the model
     const modelDescription = describeArchitecture(config.architecture ?? 'mlp', image, config.latentDim);
+    checkTrainingFits(modelDescription, config, data.train.count, resume ? join(run.path, 'config.json') : null);
+    if (config.batchSize > data.train.count) io.log(`--batch-size ${config.batchSize} is more than the ${formatCount(data.train.count)} training images: each step takes them all`);
     const { engine, description } = await selectEngine(config.backend, { model: modelDescription, settings: config });
     io.log(`backend: ${description}`);
 

@@ -288,7 +288,7 @@ export async function train<M extends TrainableModel = Vae>(options: TrainOption
         }
         if (!engine.stepRows?.(trainSplit, order, start, end, normalization, noiseSeed)) {
           const binarizeRng = normalization === 'dynamic-binary' ? createRng(deriveSeed(seed, SeedStream.binarize, state.step)) : undefined;
-          const xs = gatherBatchInto(trainSplit, order, start, end, normalization, (buffer ??= new Float32Array(batchSize * pixels)), binarizeRng);
+          const xs = gatherBatchInto(trainSplit, order, start, end, normalization, (buffer ??= new Float32Array(Math.min(batchSize, trainSplit.count) * pixels)), binarizeRng);
           engine.step(xs, n, noiseSeed);
         }
         count += n;
