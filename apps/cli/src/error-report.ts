@@ -38,6 +38,18 @@ export function userErrorLine(error: unknown): { line: string; code: number } | 
   return fs === null ? null : { line: fs, code: EXIT_FAILED };
 }
 
+/**
+ * `text` on one line: line breaks and other control characters (in a path the user typed, in bad
+ * JSON quoted by the parser) shown as escapes (`\n`, `\t`, `\x1b`), so an error is always one line.
+ */
+export function oneLine(text: string): string {
+  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return named[c] ?? (code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`);
+  });
+}
+
 /** Whether to print stack traces: `--debug`, or `VAE_DEBUG` set (to anything but `0` or `false`). */
 export function debugFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   const value = env.VAE_DEBUG;
@@ -52,7 +64,7 @@ export function reportError(error: unknown, debug: boolean, print: (line: string
   const known = userErrorLine(error);
   let code = EXIT_FAILED;
   if (known !== null) {
-    print(`error: ${known.line}`);
+    print(`error: ${oneLine(known.line)}`);
     code = known.code;
   } else {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

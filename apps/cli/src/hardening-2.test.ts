@@ -286,3 +286,29 @@ describe('sizes a user can type: refused before anything is allocated or written
     }, 90_000);
   }
 });
+
+describe('every user error is one line', () => {
+  it('a config.json whose bad JSON holds a line break (resume)', async () => {
+    const run = join(work, 'bad-config-json');
+    await cp(finished, run, { recursive: true });
+    // V8 quotes the text around an unexpected token, line breaks and all.
+    await writeFile(join(run, 'config.json'), '{\n  "settings": x\n}\n');
+    const exit = await runCli(['train', '--resume', run]);
+    expect(expectOneErrorLine(exit, 2)).toMatch(new RegExp(`^error: ${join(run, 'config.json')}: invalid JSON \\(.*\\\\n.*\\)$`));
+  });
+
+  it('a model.json whose bad JSON holds a line break', async () => {
+    const model = join(work, 'bad-model-json');
+    await cp(join(finished, 'model'), model, { recursive: true });
+    await writeFile(join(model, 'model.json'), '{\n  "format": "vae-ts/vae",\n  "description": x\n}\n');
+    const exit = await runCli(['sample', '--model', model, '--grid', '2', '--backend', 'wasm']);
+    expect(expectOneErrorLine(exit)).toMatch(new RegExp(`^error: --model ${model}: .*\\\\n`));
+  });
+
+  it('an --out name holding a line break is shown escaped', async () => {
+    const file = join(work, 'a\nb');
+    await writeFile(file, 'mine');
+    const exit = await runCli(['train', ...QUICK, '--epochs', '1', '--out', file]);
+    expect(expectOneErrorLine(exit)).toBe(`error: --out ${join(work, 'a\\nb')}: is a file, not a directory; choose a directory`);
+  });
+});
