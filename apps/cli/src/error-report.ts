@@ -2,7 +2,10 @@ import { DataError } from '@vae/data';
 import { LossConfigError } from '@vae/loss';
 import { ModelFileError } from '@vae/model';
 import { CheckpointError, EngineUnavailableError, TrainConfigError, TrainingDivergedError } from '@vae/train';
+import { debugFromEnv } from './debug-env.js';
 import { describeFsError, OutputError } from './file-errors.js';
+
+export { debugFromEnv };
 import { InputError } from './model-input.js';
 import { RunDirectoryError } from './run-dir.js';
 import { RunInUseError } from './run-lock.js';
@@ -50,11 +53,6 @@ export function oneLine(text: string): string {
   });
 }
 
-/** Whether to print stack traces: `--debug`, or `VAE_DEBUG` set (to anything but `0` or `false`). */
-export function debugFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  const value = env.VAE_DEBUG;
-  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
-}
 
 /**
  * Tells the user about `error` and returns the exit code. An error they can fix is one line; any

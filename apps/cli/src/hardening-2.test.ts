@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -310,5 +311,38 @@ describe('every user error is one line', () => {
     await writeFile(file, 'mine');
     const exit = await runCli(['train', ...QUICK, '--epochs', '1', '--out', file]);
     expect(expectOneErrorLine(exit)).toBe(`error: --out ${join(work, 'a\\nb')}: is a file, not a directory; choose a directory`);
+  });
+});
+
+describe('quiet runs: Dawn’s own output never reaches the terminal (only with --debug)', () => {
+  const webgpuMissing = (() => {
+    try {
+      createRequire(CLI_MAIN).resolve('webgpu');
+      return null;
+    } catch {
+      return 'the optional webgpu package is not installed (pnpm install brings it)';
+    }
+  })();
+  // No display, no Vulkan driver: what servers, containers and CI have; Dawn then prints warnings,
+  // `error:` lines and native frames while it looks for an adapter.
+  const headless = { XDG_RUNTIME_DIR: '', VK_ICD_FILENAMES: '/nonexistent/vae-test-icd.json' };
+  const isDawnNoise = /vkCreateInstance|XDG_RUNTIME_DIR|VK_ERROR|^\s+at |^Warning:/m;
+
+  it.skipIf(webgpuMissing !== null)(`--backend auto: a successful run prints no line of Dawn's${webgpuMissing ? ` (skipped: ${webgpuMissing})` : ''}`, async () => {
+    const args = ['train', '--data', 'embedded', '--train-size', '500', '--test-size', '100', '--epochs', '1', '--backend', 'auto'];
+    const exit = await runCli([...args, '--out', join(work, 'quiet-auto')], { env: headless });
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(exit.stderr).not.toMatch(isDawnNoise);
+    expect(exit.stderr).toContain('not webgpu: no WebGPU adapter');
+    // --debug shows it, marked as the probe's.
+    const debug = await runCli(['--debug', ...args, '--out', join(work, 'quiet-auto-debug')], { env: headless });
+    expect(debug.code, debug.stderr).toBe(0);
+    expect(debug.stderr).toMatch(/^webgpu probe: /m);
+  });
+
+  it.skipIf(webgpuMissing !== null)(`--backend webgpu without an adapter: its error is the one line${webgpuMissing ? ` (skipped: ${webgpuMissing})` : ''}`, async () => {
+    const exit = await runCli(['train', '--data', 'embedded', '--backend', 'webgpu', '--out', join(work, 'quiet-webgpu')], { env: headless });
+    expect(expectOneErrorLine(exit)).toMatch(/^error: --backend webgpu: no WebGPU adapter: /);
+    expect(exit.stderr).not.toMatch(isDawnNoise);
   });
 });

@@ -30,7 +30,10 @@ async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .hook('preAction', () => {
-      if (program.opts<{ debug?: boolean }>().debug) debug = true;
+      if (program.opts<{ debug?: boolean }>().debug) {
+        debug = true;
+        process.env.VAE_DEBUG = '1'; // for what reads it deep down (the WebGPU probe's output)
+      }
     });
   let exitCode = 0;
   const train = trainCommand()
