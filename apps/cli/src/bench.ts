@@ -17,14 +17,14 @@
  * Prints a table and writes JSON to bench-results/ (git-ignored); figures worth keeping go into
  * BENCHMARKS.md by hand, with the machine and date.
  */
-import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { makeDirectory } from '@vae/data/node';
+import { writeFileAtomic } from '@vae/model/node';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, takeFirst } from '@vae/data/node';
@@ -213,13 +213,18 @@ async function child(
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
+/** The measurement running now: Ctrl-C kills it (it writes nothing; a busy training loop would not see a signal). */
+let running: ChildProcess | undefined;
+
 function runChild(args: string[]): Promise<BenchResult> {
   return new Promise((resolvePromise, reject) => {
     const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    running = proc;
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     proc.on('error', reject);
     proc.on('close', (code) => {
+      running = undefined;
       const line = out.trim().split('\n').at(-1);
       if (code !== 0 || !line) reject(new Error(`bench ${args.join(' ')} failed with exit code ${code}`));
       else resolvePromise(JSON.parse(line) as BenchResult);
@@ -280,6 +285,16 @@ async function main(): Promise<void> {
   const warmSteps = count(opts.warmSteps, '--warm-steps', 0);
   const fullRun = opts.fullRun ?? opts.fullEpoch;
   const fullRunEpochs = opts.fullRun ? count(opts.fullRunEpochs, '--full-run-epochs', 1) : 1;
+  let scratch: string | undefined; // the warm-up checkpoint's directory, when the bench made it
+  // Ctrl-C: stop the measurement at once and write no results (exit 130, as `vae` does).
+  const stop = () => {
+    running?.kill('SIGKILL');
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    console.error('\nStopped; no results written.');
+    process.exit(130);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   const results: BenchResult[] = [];
   /** backend, batch size, images, epochs of a full run (0: a part), repeats */
   const configs: [string, number, number, number, number][] = [];
@@ -306,7 +321,6 @@ async function main(): Promise<void> {
 
   // The steady-state starting point, made once (on the fastest engine here) for every configuration.
   let warmFile = '';
-  let scratch: string | undefined;
   if (warmSteps > 0 && configs.some((c) => c[3] === 0)) {
     warmFile = opts.warmCheckpoint ? resolve(process.env.INIT_CWD ?? process.cwd(), opts.warmCheckpoint) : join((scratch = await mkdtemp(join(tmpdir(), 'vae-bench-'))), 'warm.ckpt');
     if (existsSync(warmFile)) {
@@ -336,8 +350,8 @@ async function main(): Promise<void> {
   }
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
   const file = opts.out ? resolve(process.env.INIT_CWD ?? process.cwd(), opts.out) : join(root, 'bench-results', `bench-${timestampName()}.json`);
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify({ machine: { cpus: cpus().length, cpu, node: process.version }, date: new Date().toISOString(), warmSteps, results }, null, 2)}\n`);
+  await makeDirectory(dirname(file));
+  await writeFileAtomic(file, `${JSON.stringify({ machine: { cpus: cpus().length, cpu, node: process.version }, date: new Date().toISOString(), warmSteps, results }, null, 2)}\n`);
   console.log(`results: ${file}`);
 }
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError } from '@vae/data';
 import { ModelFileError } from '@vae/model';
 import { CheckpointError } from '@vae/train';
-import { debugFromEnv, reportError } from './error-report.js';
+import { debugFromEnv, oneLine, reportError } from './error-report.js';
 import { withFile } from './file-errors.js';
 import { UsageError } from './train-options.js';
 
@@ -24,6 +24,11 @@ function report(error: unknown, debug: boolean): { code: number; lines: string[]
 }
 
 describe('reportError', () => {
+  it('a user error holding line breaks or other control characters is still one line, shown escaped', () => {
+    expect(report(new UsageError('--out /tmp/a\nb\tc\u001b[31m: is a file'), false)).toEqual({ code: 2, lines: ['error: --out /tmp/a\\nb\\tc\\x1b[31m: is a file'] });
+    expect(oneLine('x\u2028y\r')).toBe('x\\u2028y\\r');
+  });
+
   it('an error the user can fix: its one line, exit 1 (2 for flags); the stack only with debug', () => {
     expect(report(new DataError('/data/train-images: truncated'), false)).toEqual({ code: 1, lines: ['error: /data/train-images: truncated'] });
     expect(report(new UsageError('--epochs: expected a positive integer'), false)).toEqual({ code: 2, lines: ['error: --epochs: expected a positive integer'] });

@@ -2,7 +2,10 @@ import { DataError } from '@vae/data';
 import { LossConfigError } from '@vae/loss';
 import { ModelFileError } from '@vae/model';
 import { CheckpointError, EngineUnavailableError, TrainConfigError, TrainingDivergedError } from '@vae/train';
+import { debugFromEnv } from './debug-env.js';
 import { describeFsError, OutputError } from './file-errors.js';
+
+export { debugFromEnv };
 import { InputError } from './model-input.js';
 import { RunDirectoryError } from './run-dir.js';
 import { RunInUseError } from './run-lock.js';
@@ -38,11 +41,18 @@ export function userErrorLine(error: unknown): { line: string; code: number } | 
   return fs === null ? null : { line: fs, code: EXIT_FAILED };
 }
 
-/** Whether to print stack traces: `--debug`, or `VAE_DEBUG` set (to anything but `0` or `false`). */
-export function debugFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  const value = env.VAE_DEBUG;
-  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+/**
+ * `text` on one line: line breaks and other control characters (in a path the user typed, in bad
+ * JSON quoted by the parser) shown as escapes (`\n`, `\t`, `\x1b`), so an error is always one line.
+ */
+export function oneLine(text: string): string {
+  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return named[c] ?? (code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16).padStart(2, '0')}`);
+  });
 }
+
 
 /**
  * Tells the user about `error` and returns the exit code. An error they can fix is one line; any
@@ -52,7 +62,7 @@ export function reportError(error: unknown, debug: boolean, print: (line: string
   const known = userErrorLine(error);
   let code = EXIT_FAILED;
   if (known !== null) {
-    print(`error: ${known.line}`);
+    print(`error: ${oneLine(known.line)}`);
     code = known.code;
   } else {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -9,6 +9,7 @@ import { formatCount, formatSeconds } from './format.js';
 import { activateFor, loadTestSet, loadWeights, modelCommand, openModel, type ModelFlags, type OpenedModel } from './model-input.js';
 import type { Vae } from '@vae/model';
 import { writeOutput, type CommandIo } from './output-files.js';
+import { checkImportanceSamplesFit } from './size-limits.js';
 
 export function evalCommand(): Command {
   return modelCommand('eval', "Measure a saved model on the test set: the ELBO (recon and KL parts) and the importance-weighted log-likelihood estimate.")
@@ -48,6 +49,7 @@ async function logWeightsFor(engine: ActiveEngine, model: OpenedModel & { vae: V
 export async function runEval(command: Command, io: CommandIo): Promise<void> {
   const flags = command.opts<EvalFlags>();
   const opened = await openModel(flags);
+  checkImportanceSamplesFit(flags.k, opened.description.latentDim);
   const test = await loadTestSet(flags, opened, io.log);
   const engine = await activateFor(flags, opened, io.log);
   const model = { ...opened, vae: await loadWeights(flags, opened) };
@@ -58,8 +60,8 @@ export async function runEval(command: Command, io: CommandIo): Promise<void> {
     const targets = targetsDescription(model.normalization, seed);
     const common = { normalization: model.normalization, seed };
 
-    const elbo = await evaluate(model.vae, test, { ...common, ...model.lossOptions });
-    const sameImages = await evaluate(model.vae, takeFirst(test, n), { ...common, ...model.lossOptions });
+    const elbo = await evaluate(model.vae, test, { ...common, ...model.lossOptions, signal: io.signal });
+    const sameImages = await evaluate(model.vae, takeFirst(test, n), { ...common, ...model.lossOptions, signal: io.signal });
     io.out(`Test set: ${formatCount(test.count)} images, targets ${targets}`);
     io.out(`  ELBO, z sampled: ${(-elbo.loss).toFixed(2)} nats per image (recon ${elbo.recon.toFixed(2)}, KL ${elbo.kl.toFixed(2)}); loss ${elbo.loss.toFixed(2)}`);
     io.out(`  ELBO, z = mu:    ${(-elbo.lossMu).toFixed(2)} nats per image`);

@@ -2,23 +2,26 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, gatherBatchInto, normalizationRange, valuesPerImage, type MnistSplit } from '@vae/data';
 import type { Vae } from '@vae/model';
-import { interpolateLatents, manifoldGridLatents, sampleGridLatents, type InterpolationMode } from '@vae/train';
+import { interpolateLatents, manifoldGridLatents, sampleGridLatents, yieldToSignal, type InterpolationMode } from '@vae/train';
 import { encodePng, imageGrid, latentScatterSvg, pcaProject } from '@vae/viz';
 import { Command, Option } from 'commander';
 import { nonNegativeInt, positiveInt, positiveNumber } from './flag-parsers.js';
 import { activateFor, drawableImage, InputError, loadTestSet, loadWeights, modelCommand, openModel, type ModelFlags, type OpenedModel } from './model-input.js';
-import { writeOutput, type CommandIo } from './output-files.js';
+import { formatCount } from './format.js';
+import { writeOutput, writeOutputs, type CommandIo } from './output-files.js';
+import { checkImagesFit } from './size-limits.js';
 import { svgToPng } from './svg-to-png.js';
 import { UsageError } from './train-options.js';
 
 /** Rows per encoder/decoder call: bounds memory on any backend. */
 const ROWS_PER_CALL = 1000;
 
-/** Decodes `count` latent rows `[count, latentDim]` to pixel means in [0, 1]. */
-async function decodeRows(vae: Vae, z: Float32Array, count: number): Promise<Float32Array> {
+/** Decodes `count` latent rows `[count, latentDim]` to pixel means in [0, 1]; Ctrl-C (`signal`) stops it between calls. */
+async function decodeRows(vae: Vae, z: Float32Array, count: number, signal?: AbortSignal): Promise<Float32Array> {
   const { latentDim, inputDim } = vae;
   const out = new Float32Array(count * inputDim);
   for (let start = 0; start < count; start += ROWS_PER_CALL) {
+    if (signal) await yieldToSignal(signal);
     const n = Math.min(ROWS_PER_CALL, count - start);
     const decoded = tf.tidy(() => vae.decode(tf.tensor2d(z.subarray(start * latentDim, (start + n) * latentDim), [n, latentDim])));
     out.set((await decoded.data()) as Float32Array, start * inputDim);
@@ -27,11 +30,12 @@ async function decodeRows(vae: Vae, z: Float32Array, count: number): Promise<Flo
   return out;
 }
 
-/** The encoder's means `[count, latentDim]` of rows `x` `[count, inputDim]`. */
-async function encodeMeans(vae: Vae, x: Float32Array, count: number): Promise<Float32Array> {
+/** The encoder's means `[count, latentDim]` of rows `x` `[count, inputDim]`; Ctrl-C (`signal`) stops it between calls. */
+async function encodeMeans(vae: Vae, x: Float32Array, count: number, signal?: AbortSignal): Promise<Float32Array> {
   const { latentDim, inputDim } = vae;
   const out = new Float32Array(count * latentDim);
   for (let start = 0; start < count; start += ROWS_PER_CALL) {
+    if (signal) await yieldToSignal(signal);
     const n = Math.min(ROWS_PER_CALL, count - start);
     const mu = tf.tidy(() => vae.encode(tf.tensor2d(x.subarray(start * inputDim, (start + n) * inputDim), [n, inputDim])).mu);
     out.set((await mu.data()) as Float32Array, start * latentDim);
@@ -82,6 +86,10 @@ export function sampleCommand(): Command {
     .addOption(new Option('--temperature <t>', 'scale of z: below 1 gives more typical, less varied digits').default(1).argParser(positiveNumber));
 }
 
+/** Refuses `--grid n` whose n² images cannot fit (sample, manifold). */
+const checkGridFits = (grid: number) => (model: OpenedModel) =>
+  checkImagesFit(grid * grid, drawableImage(model), model.description.latentDim, `--grid ${grid} (${formatCount(grid * grid)} images)`, (perImage, limit) => `choose a smaller --grid (at most about ${formatCount(Math.floor(Math.sqrt(limit.bytes / perImage)))})`);
+
 export async function runSample(command: Command, io: CommandIo): Promise<void> {
   const { grid, temperature } = command.opts<{ grid: number; temperature: number }>();
   await withModel(command, io, async (model, flags) => {
@@ -90,10 +98,10 @@ export async function runSample(command: Command, io: CommandIo): Promise<void> 
     const z = tf.tidy(() => tf.mul(sampleGridLatents(flags.seed, model.vae.latentDim, count), temperature));
     const latents = (await z.data()) as Float32Array;
     z.dispose();
-    const pixels = await decodeRows(model.vae, latents, count);
+    const pixels = await decodeRows(model.vae, latents, count, io.signal);
     const file = join(model.outDir, `samples-${grid}x${grid}-t${temperature}-seed${flags.seed}.png`);
     await writeOutput(file, encodePng(imageGrid(pixels, { count, columns: grid, ...tile })), io);
-  });
+  }, checkGridFits(grid));
 }
 
 // ---- reconstruct --------------------------------------------------------------------------
@@ -112,7 +120,7 @@ export async function runReconstruct(command: Command, io: CommandIo): Promise<v
     const test = await loadTestSet(flags, model, io.log);
     if (start + count > test.count) throw new UsageError(`--start ${start} --count ${count}: the test set has ${test.count} images (indices 0–${test.count - 1})`);
     const x = testRows(test, Array.from({ length: count }, (_, i) => start + i), model, flags.seed);
-    const reconstructions = await decodeRows(model.vae, await encodeMeans(model.vae, x, count), count);
+    const reconstructions = await decodeRows(model.vae, await encodeMeans(model.vae, x, count, io.signal), count, io.signal);
     const originals = inputsForDisplay(x, model);
     // Rows of `columns` originals, each followed by the row of their reconstructions.
     const pixels = model.vae.inputDim;
@@ -171,9 +179,9 @@ export async function runInterpolate(command: Command, io: CommandIo): Promise<v
     const b = endpoint(test, options.to, options.toDigit, 'to');
     const x = testRows(test, [a, b], model, flags.seed);
     const latentDim = model.vae.latentDim;
-    const mu = await encodeMeans(model.vae, x, 2);
+    const mu = await encodeMeans(model.vae, x, 2, io.signal);
     const path = interpolateLatents(mu.subarray(0, latentDim), mu.subarray(latentDim), options.steps, options.mode);
-    const decoded = await decodeRows(model.vae, path, options.steps);
+    const decoded = await decodeRows(model.vae, path, options.steps, io.signal);
     const pixels = model.vae.inputDim;
     const originals = inputsForDisplay(x, model);
     const strip = new Float32Array((options.steps + 2) * pixels);
@@ -183,7 +191,9 @@ export async function runInterpolate(command: Command, io: CommandIo): Promise<v
     const file = join(model.outDir, `interpolation-${a}-to-${b}-${options.mode}-${options.steps}.png`);
     io.log(`interpolating test image ${a} (a ${test.labels[a]}) → ${b} (a ${test.labels[b]}), ${options.mode}`);
     await writeOutput(file, encodePng(imageGrid(strip, { count: options.steps + 2, columns: options.steps + 2, ...tile })), io);
-  });
+  }, (model) =>
+    checkImagesFit(options.steps + 2, drawableImage(model), model.description.latentDim, `--steps ${options.steps} (a strip of ${formatCount(options.steps + 2)} images)`, (perImage, limit) => `choose fewer --steps (at most about ${formatCount(Math.max(1, Math.floor(limit.bytes / perImage) - 2))})`),
+  );
 }
 
 // ---- latent -------------------------------------------------------------------------------
@@ -200,7 +210,7 @@ export async function runLatent(command: Command, io: CommandIo): Promise<void> 
     const count = Math.min(n ?? test.count, test.count);
     const x = testRows(test, Array.from({ length: count }, (_, i) => i), model, flags.seed);
     const latentDim = model.vae.latentDim;
-    const mu = await encodeMeans(model.vae, x, count);
+    const mu = await encodeMeans(model.vae, x, count, io.signal);
     let points: Float32Array;
     let axes: { xLabel: string; yLabel: string; title: string };
     if (latentDim === 1) throw new InputError('the model has a 1-D latent space: nothing to scatter in two dimensions');
@@ -219,8 +229,8 @@ export async function runLatent(command: Command, io: CommandIo): Promise<void> 
     }
     const svg = latentScatterSvg(points, test.labels.subarray(0, count), { ...axes, width: 720, height: 600, radius: 2, opacity: 0.6 });
     const base = join(model.outDir, `latent-${count}`);
-    await writeOutput(`${base}.svg`, svg, io);
-    await writeOutput(`${base}.png`, svgToPng(svg), io);
+    const png = svgToPng(svg);
+    await writeOutputs([{ file: `${base}.svg`, data: svg }, { file: `${base}.png`, data: png }], io);
   });
 }
 
@@ -246,8 +256,11 @@ export async function runManifold(command: Command, io: CommandIo): Promise<void
     const tile = drawableImage(model);
     const latentDim = model.vae.latentDim;
     const z = manifoldGridLatents(grid, latentDim, { dims: [parsed[0]!, parsed[1]!] });
-    const pixels = await decodeRows(model.vae, z, grid * grid);
+    const pixels = await decodeRows(model.vae, z, grid * grid, io.signal);
     const file = join(model.outDir, `manifold-${grid}x${grid}-z${parsed[0]}-z${parsed[1]}.png`);
     await writeOutput(file, encodePng(imageGrid(pixels, { count: grid * grid, columns: grid, ...tile, padding: 0 })), io);
-  }, checkDims);
+  }, (model) => {
+    checkDims(model);
+    checkGridFits(grid)(model);
+  });
 }

@@ -1,12 +1,13 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, realpath } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { EXPORT_FORMATS, ExportError, exportFiles, settingsFromMetadata, type ExportFormat } from '@vae/export';
 import { parseModelJson } from '@vae/model';
 import { Command, Option } from 'commander';
 import { InputError, loadWeights, openModel, type ModelFlags } from './model-input.js';
-import { writeOutput, type CommandIo } from './output-files.js';
+import { writeOutputs, type CommandIo } from './output-files.js';
 import { savedModelCommand, type SavedModelFlags } from './saved-model-command.js';
+import { UsageError } from './train-options.js';
 
 /**
  * A tfjs backend to hold the weights while they are read back: WebAssembly, as the other commands
@@ -21,6 +22,35 @@ async function holdingBackend(): Promise<void> {
   }
   await import('@tensorflow/tfjs-backend-cpu');
   if (!(await tf.setBackend('cpu'))) throw new Error('neither the wasm nor the cpu tfjs backend started');
+}
+
+/** `path` with its links resolved as far as it exists (the rest appended as given). */
+async function realPathOf(path: string): Promise<string> {
+  const missing: string[] = [];
+  let existing = resolve(path);
+  for (;;) {
+    try {
+      return join(await realpath(existing), ...missing);
+    } catch {
+      const parent = dirname(existing);
+      if (parent === existing) return resolve(path);
+      missing.unshift(basename(existing));
+      existing = parent;
+    }
+  }
+}
+
+const within = (inner: string, outer: string) => {
+  const rel = relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+/** An export written into, around or inside the model it reads could replace the model's own files: refused before anything is written. */
+async function refuseOverlap(outDir: string, modelDir: string, flags: ExportFlags): Promise<void> {
+  const [out, model] = await Promise.all([realPathOf(outDir), realPathOf(modelDir)]);
+  if (!within(out, model) && !within(model, out)) return;
+  const how = out === model ? 'is the model folder' : within(out, model) ? `lies inside the model folder ${modelDir}` : `contains the model folder ${modelDir}`;
+  throw new UsageError(`--out ${flags.out ?? outDir} ${how}: an export there could overwrite the model it reads; choose a folder outside it (default: the run's export/${flags.format}/)`);
 }
 
 export function exportCommand(): Command {
@@ -45,6 +75,7 @@ export async function runExport(command: Command, io: CommandIo): Promise<void> 
   const modelFlags: ModelFlags = { model: flags.model, out: flags.out, data: 'auto', seed: 0, backend: 'cpu' };
   const opened = await openModel(modelFlags);
   const outDir = flags.out !== undefined ? opened.outDir : join(opened.runDir ?? dirname(opened.modelDir), 'export', flags.format);
+  await refuseOverlap(outDir, opened.modelDir, flags);
   // The settings as model.json records them, not openModel's defaults: an export states only what is known.
   const jsonPath = join(opened.modelDir, 'model.json');
   let metadata: Record<string, unknown> | undefined;
@@ -66,7 +97,7 @@ export async function runExport(command: Command, io: CommandIo): Promise<void> 
     }
     const known = Object.entries(settings).map(([key, value]) => `${key} ${value}`);
     io.log(`exporting the encoder and decoder (latent size ${vae.latentDim}${known.length > 0 ? `, ${known.join(', ')}` : '; no training settings recorded in model.json'}) as ${flags.format}`);
-    for (const file of files) await writeOutput(join(outDir, ...file.path.split('/')), file.data, io);
+    await writeOutputs(files.map((file) => ({ file: join(outDir, ...file.path.split('/')), data: file.data })), io);
   } finally {
     vae.dispose();
   }

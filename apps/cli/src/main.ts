@@ -30,7 +30,10 @@ async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .hook('preAction', () => {
-      if (program.opts<{ debug?: boolean }>().debug) debug = true;
+      if (program.opts<{ debug?: boolean }>().debug) {
+        debug = true;
+        process.env.VAE_DEBUG = '1'; // for what reads it deep down (the WebGPU probe's output)
+      }
     });
   let exitCode = 0;
   const train = trainCommand()
@@ -108,6 +111,7 @@ async function modelAction(command: Command, run: (command: Command, io: Command
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   try {
     await run(command, { out: (line) => console.log(line), log: (line) => console.error(line), signal: controller.signal });
     return 0;
@@ -119,6 +123,7 @@ async function modelAction(command: Command, run: (command: Command, io: Command
     throw error;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
   }
 }
 

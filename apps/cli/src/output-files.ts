@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '@vae/model/node';
+import { yieldToSignal } from '@vae/train';
 import { describeFsError, isFsError, OutputError, withFile } from './file-errors.js';
 import { makeDirectory } from './make-directory.js';
 
@@ -18,6 +19,20 @@ export interface CommandIo {
  * one line naming it.
  */
 export async function writeOutput(file: string, data: Uint8Array | string, io: CommandIo): Promise<void> {
+  await writeOutputs([{ file, data }], io);
+}
+
+/**
+ * Writes a command's files (`writeOutput` each), all computed beforehand: a Ctrl-C before the
+ * first write stops the command with none written, and once writing has begun they all get written
+ * (a few small files), so a command never leaves part of its output.
+ */
+export async function writeOutputs(files: readonly { file: string; data: Uint8Array | string }[], io: CommandIo): Promise<void> {
+  if (io.signal) await yieldToSignal(io.signal);
+  for (const { file, data } of files) await writeOne(file, data, io);
+}
+
+async function writeOne(file: string, data: Uint8Array | string, io: CommandIo): Promise<void> {
   const dir = dirname(file);
   await makeDirectory(dir, '--out');
   const existed = await access(file).then(

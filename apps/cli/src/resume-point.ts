@@ -16,11 +16,11 @@ export interface ResumePoint {
 
 /**
  * The command that starts a run again from nothing: the first run's own command line (from
- * `config.json`) with `--out` set to where the run is, and `--overwrite`.
+ * `config.json`) with `--out` set to where the run is, the flags `extra`, and `--overwrite`.
  */
-export async function restartCommand(run: RunDirectory): Promise<string> {
+export async function restartCommand(run: RunDirectory, extra: string[] = []): Promise<string> {
   const argv = (await run.readRecord())?.argv;
-  if (!Array.isArray(argv) || argv[0] !== 'train') return `vae train --out ${shellWord(run.path)} --overwrite (with the run's flags)`;
+  if (!Array.isArray(argv) || argv[0] !== 'train') return `vae train --out ${shellWord(run.path)} ${[...extra, '--overwrite'].map(shellWord).join(' ')} (with the run's flags)`;
   const args: string[] = [];
   let hasOut = false;
   for (let i = 0; i < argv.length; i++) {
@@ -35,7 +35,8 @@ export async function restartCommand(run: RunDirectory): Promise<string> {
     args.push(arg);
   }
   if (!hasOut) args.push('--out', run.path);
-  return `vae ${[...args, '--overwrite'].map(shellWord).join(' ')}`;
+  // A flag given twice takes its last value: `extra` (e.g. `--lr 0.0001`) overrides the run's own.
+  return `vae ${[...args, ...extra, '--overwrite'].map(shellWord).join(' ')}`;
 }
 
 /** `word` as the shell reads it back: quoted when it holds anything but plain characters. */

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EpochMetrics } from '@vae/train';
 import { saveVae, writeFileAtomic, type ImageShape, type Vae } from '@vae/model/node';
@@ -6,6 +6,7 @@ import { encodePng, imageGrid, lossCurveSvg } from '@vae/viz';
 import { fsReason, isFsError, TEMP_SUFFIX, withFile } from './file-errors.js';
 import { makeDirectory } from './make-directory.js';
 import { LOCK_FILE, RunLock } from './run-lock.js';
+import { deleteRunFiles, listRunFiles } from './run-files.js';
 import { removeDeadWritersTempFiles } from './temp-files.js';
 
 /** One line of `metrics.jsonl`: an epoch's metrics plus the process's memory after it. */
@@ -16,8 +17,8 @@ export class RunDirectoryError extends Error {
   override name = 'RunDirectoryError';
 }
 
-/** What `vae train` writes into a run directory (and `explore/`, where the model commands write by default). */
-export const RUN_ENTRIES = ['config.json', 'metrics.jsonl', 'loss.svg', 'samples', 'checkpoint', 'model', 'explore'] as const;
+/** What `vae train` writes into a run directory (and `explore/` and `export/`, where the model commands write by default). */
+export const RUN_ENTRIES = ['config.json', 'metrics.jsonl', 'loss.svg', 'samples', 'checkpoint', 'model', 'explore', 'export'] as const;
 
 /** `config.json`: the first run's record, then one entry per resume. */
 export interface RunRecord {
@@ -49,15 +50,16 @@ export class RunDirectory {
 
   /**
    * Checks, before anything is written, that a new run may start here: the directory is absent or
-   * empty, or (with `overwrite`) holds only a run's files; and no live run holds its lock. Returns
-   * what `--overwrite` would delete.
+   * empty, or (with `overwrite`) holds a run (marked by its `config.json` or its checkpoint); and no
+   * live run holds its lock. Returns the run's files, which `--overwrite` deletes, and anything
+   * else found inside the run's own folders (e.g. `model/notes.txt`), which it keeps.
    */
-  async checkNewRun(overwrite: boolean): Promise<string[]> {
+  async checkNewRun(overwrite: boolean): Promise<{ runFiles: string[]; kept: string[] }> {
     let names: string[];
     try {
       names = await readdir(this.path);
     } catch (error) {
-      if (isFsError(error) && error.code === 'ENOENT') return [];
+      if (isFsError(error) && error.code === 'ENOENT') return { runFiles: [], kept: [] };
       if (isFsError(error) && error.code === 'ENOTDIR') {
         const isFile = await stat(this.path).then((info) => info.isFile(), () => false);
         throw new RunDirectoryError(`--out ${this.path}: ${isFile ? 'is a file, not a directory' : 'a part of this path is a file, not a directory (ENOTDIR)'}; choose a directory`);
@@ -67,11 +69,20 @@ export class RunDirectory {
     if (names.includes(LOCK_FILE)) await RunLock.check(this.path, '--out');
     // Leftovers of killed writes and of a stale lock are no run: they are cleared under the lock.
     const kept = names.filter((n) => n !== LOCK_FILE && !TEMP_SUFFIX.test(n));
-    if (kept.length === 0) return [];
+    if (kept.length === 0) return { runFiles: [], kept: [] };
     const foreign = kept.filter((n) => !(RUN_ENTRIES as readonly string[]).includes(n));
+    const shown = (list: string[]) => list.slice(0, 3).join(', ') + (list.length > 3 ? `, … (${list.length} in all)` : '');
     if (foreign.length > 0) {
-      const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, … (${foreign.length} in all)` : '');
-      throw new RunDirectoryError(`--out ${this.path} is not empty and holds files that are not a vae run's (${shown}); choose a new or empty directory`);
+      throw new RunDirectoryError(`--out ${this.path} is not empty and holds files that are not a vae run's (${shown(foreign)}); choose a new or empty directory`);
+    }
+    // Names alone do not make a run (a user's own config.json and model/): its marks do.
+    const found = await listRunFiles(this.path, [LOCK_FILE]);
+    if (!found.isRun) {
+      const what = [...found.runFiles, ...found.foreign].filter((n) => !TEMP_SUFFIX.test(n));
+      if (what.length === 0) return { runFiles: found.runFiles, kept: [] }; // only empty folders (and temp files) of a run killed at its start
+      throw new RunDirectoryError(
+        `--out ${this.path} is not empty and holds no vae run (no config.json written by \`vae train\`, no checkpoint) but other files (${shown(what)}); choose a new or empty directory`,
+      );
     }
     if (!overwrite) {
       throw new RunDirectoryError(
@@ -79,7 +90,7 @@ export class RunDirectory {
           `give --overwrite to delete it and start again, or choose another --out`,
       );
     }
-    return kept;
+    return { runFiles: found.runFiles, kept: found.foreign };
   }
 
   /**
@@ -92,8 +103,11 @@ export class RunDirectory {
     const lock = await RunLock.acquire(this.path, '--out');
     try {
       const old = await this.checkNewRun(overwrite);
-      for (const name of old) await rm(join(this.path, name), { recursive: true, force: true });
-      if (old.length > 0) log(`--overwrite: deleted the old run's ${old.sort().join(', ')}`);
+      const deleted = await deleteRunFiles(this.path, old.runFiles);
+      if (deleted.length > 0) {
+        const kept = old.kept.length === 0 ? '' : `; kept what is not the run's: ${old.kept.slice(0, 5).join(', ')}${old.kept.length > 5 ? `, … (${old.kept.length} in all)` : ''}`;
+        log(`--overwrite: deleted the old run's ${deleted.join(', ')}${kept}`);
+      }
       await this.removeLeftovers(log);
       await this.makeSamplesDir();
       return lock;

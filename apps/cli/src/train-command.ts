@@ -4,15 +4,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { imageShape, loadMnist, takeFirst, type MnistData } from '@vae/data/node';
 import { Vae } from '@vae/model';
 import { describeArchitecture } from './model-architecture.js';
-import { SAMPLE_GRID_COUNT, sampleGridLatents, train, type CheckpointStore, type EpochMetrics, type TrainOptions } from '@vae/train';
+import { CheckpointError, SAMPLE_GRID_COUNT, sampleGridLatents, train, TrainConfigError, TrainingDivergedError, type CheckpointStore, type EpochMetrics, type TrainOptions } from '@vae/train';
 import { CHECKPOINT_FILE, fileCheckpointStore } from '@vae/train/node';
 import { selectEngine } from './engines/node-engines.js';
 import { formatCount, formatLoss } from './format.js';
 import { EpochProgress, epochLine } from './progress.js';
 import { describeFsError, isFsError, OutputError } from './file-errors.js';
 import { readResumePoint, restartCommand, verifyResumePoint, type ResumePoint } from './resume-point.js';
-import { RunDirectory, type MetricsLine } from './run-dir.js';
+import { RunDirectory, RunDirectoryError, type MetricsLine } from './run-dir.js';
 import { RunLock } from './run-lock.js';
+import { RUN_TOOL } from './run-files.js';
+import { checkTrainingFits } from './size-limits.js';
 import type { TrainRunConfig } from './train-options.js';
 
 export interface TrainIo {
@@ -63,6 +65,8 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
     // The engine is chosen before anything is written: one that cannot run leaves no run directory behind.
     const image = imageShape(data.train); // height × width × channels: recorded in model.json (and config.json) with the model
     const modelDescription = describeArchitecture(config.architecture ?? 'mlp', image, config.latentDim);
+    checkTrainingFits(modelDescription, config, data.train.count, resume ? join(run.path, 'config.json') : null);
+    if (config.batchSize > data.train.count) io.log(`--batch-size ${config.batchSize} is more than the ${formatCount(data.train.count)} training images: each step takes them all`);
     const { engine, description } = await selectEngine(config.backend, { model: modelDescription, settings: config });
     io.log(`backend: ${description}`);
 
@@ -82,12 +86,12 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
         await run.recordResume({ resumedAt: new Date().toISOString(), fromEpoch: resume.state.epoch, ...record }, config);
       } else {
         lock = await run.startNew(options.overwrite ?? false, io.log);
-        await run.writeConfig({ tool: 'vae-ts cli train', createdAt: new Date().toISOString(), ...record, model: model.description, settings: config });
+        await run.writeConfig({ tool: RUN_TOOL, createdAt: new Date().toISOString(), ...record, model: model.description, settings: config });
       }
       io.log(`run directory: ${run.path}${resume ? ' (resuming)' : ''}`);
       return await trainInto(run, model, data, config, resume?.bytes, history, store, engine.stepEngine, io);
     } catch (error) {
-      throw await explainWriteError(run, error);
+      throw await explainTrainError(run, error, config, resume !== undefined);
     } finally {
       model.dispose();
     }
@@ -162,11 +166,40 @@ async function trainInto(
 }
 
 /**
- * A file system error while writing the run (a full disk…) in one line naming the file, and how to
- * go on: `--resume` continues from the last checkpoint, which a failed write leaves intact.
+ * An error while training, told with what to do next in this run's terms: a failed write (see
+ * `explainWriteError`), a diverged loss (the same settings diverge again: a lower `--lr`), a
+ * checkpoint that does not fit the settings a resumed run took from its `config.json`.
  */
-async function explainWriteError(run: RunDirectory, error: unknown): Promise<unknown> {
-  if (!isFsError(error)) return error;
+async function explainTrainError(run: RunDirectory, error: unknown, config: TrainRunConfig, resuming: boolean): Promise<unknown> {
+  if (error instanceof TrainingDivergedError) {
+    // Every draw is seeded: resuming with the same settings diverges at the same step again.
+    const lower = Number((config.learningRate / 10).toPrecision(3));
+    const kept = error.lastGoodEpoch === null ? 'no checkpoint was saved before it' : `the checkpoint after epoch ${error.lastGoodEpoch} is the last good one, but resuming it diverges again`;
+    return new TrainingDivergedError(
+      `${error.where}; stopped (${kept}); start again with a lower learning rate: ${await restartCommand(run, ['--lr', String(lower)])}`,
+      error.where,
+      error.lastGoodEpoch,
+    );
+  }
+  if (resuming && error instanceof TrainConfigError && error.message.startsWith('resume: ')) {
+    return new RunDirectoryError(
+      `--resume ${run.path}: ${error.message.slice('resume: '.length)} (this run's settings come from ${join(run.path, 'config.json')}); put back the settings the run was trained with, or start a new run`,
+    );
+  }
+  return explainWriteError(run, error);
+}
+
+/**
+ * A file system error while writing the run (a full disk…) in one line naming the file, and how to
+ * go on: `--resume` continues from the last checkpoint, which a failed write leaves intact; without
+ * one, the command that starts the run again.
+ */
+async function explainWriteError(run: RunDirectory, thrown: unknown): Promise<unknown> {
+  // A checkpoint that could not be written: its file system error, to be told like any other write's.
+  const error = thrown instanceof CheckpointError && isFsError(thrown.cause) ? thrown.cause : thrown;
+  if (!isFsError(error)) return thrown;
+  // A failing write(2) names no file: the checkpoint's own does.
+  if (error !== thrown && error.path === undefined) (error as { vaeFile?: string }).vaeFile ??= (thrown as CheckpointError).file;
   const saved = await access(join(run.checkpointDir, CHECKPOINT_FILE)).then(() => true, () => false);
   const next = saved ? `then continue with \`vae train --resume ${run.path}\` (the last checkpoint is intact)` : `then start again: ${await restartCommand(run)}`;
   const fixes: Record<string, string> = { ENOSPC: 'free some space', EDQUOT: 'free some space', EACCES: 'make it writable', EPERM: 'make it writable', EROFS: 'make it writable' };

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -86,7 +87,17 @@ describe('downloadMnist (against servers on 127.0.0.1)', () => {
     expect(err.message).toContain('tried 2 mirror(s)');
     expect(err.message).toContain(`${missing.url}train-images-idx3-ubyte.gz: HTTP 404 Not Found`);
     expect(err.message).toMatch(new RegExp(`${refused}train-images-idx3-ubyte\\.gz: network error: fetch failed \\(ECONNREFUSED\\)`));
+    // One line however many mirrors failed: the CLI prints a user error as one line.
+    expect(err.message).not.toContain('\n');
   });
+
+  it.skipIf(!existsSync('/proc/self'))('answers at once for a cache under /proc (a recursive mkdir loops forever there; skipped: no procfs here)', async () => {
+    const started = Date.now();
+    const err = (await downloadMnist({ cacheDir: '/proc/vae-x', mirrors: ['http://127.0.0.1:9/'], files }).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.message).toBe('/proc/vae-x/mnist: cannot create the MNIST cache directory (/proc does not take new directories (ENOENT)); set VAE_CACHE_DIR to a writable place on a real disk');
+    expect(Date.now() - started).toBeLessThan(5000);
+  }, 10_000);
 
   it('times out on a server that sends headers and then hangs, leaving no file behind', async () => {
     const server = await serve((_req, res) => {

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { mnistCacheDir } from './cache-dir.js';
 import { fileMd5 } from './checksum.js';
 import { DataError } from './errors.js';
 import { fetchStream } from './fetch-stream.js';
+import { makeDirectory, MakeDirectoryError } from './make-directory.js';
 import { MNIST_FILE_ROLES, MNIST_FILES, MNIST_MIRRORS, type MnistFileSet, type MnistFileSpec } from './mnist-files.js';
 
 /** What `downloadMnist` is doing, for progress output. `file` is the file's name. */
@@ -58,9 +59,10 @@ export async function downloadMnist(options: DownloadMnistOptions = {}): Promise
   const dir = mnistCacheDir(options.cacheDir);
   if (mirrors.length === 0) throw new DataError(`cannot download MNIST into ${dir}: the list of mirrors is empty`);
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
   } catch (err) {
-    throw new DataError(`${dir}: cannot create the MNIST cache directory (${(err as Error).message}); set VAE_CACHE_DIR to a writable place`, { cause: err });
+    const why = err instanceof MakeDirectoryError ? err.detail.replace(/; [^;]*$/, '') : String((err as Error).message).replace(/\s+/g, ' ');
+    throw new DataError(`${dir}: cannot create the MNIST cache directory (${why}); set VAE_CACHE_DIR to a writable place on a real disk`, { cause: err });
   }
 
   const result: DownloadResult = { dir, downloaded: [], cached: [] };
@@ -95,12 +97,13 @@ export async function downloadMnist(options: DownloadMnistOptions = {}): Promise
         break;
       } catch (err) {
         const reason = (err as Error).message;
-        attempts.push(`  - ${url}: ${reason}`);
+        attempts.push(`${url}: ${reason.replace(/\s+/g, ' ')}`);
         onProgress({ type: 'failed', file: spec.name, url, reason });
       }
     }
     if (from === undefined) {
-      throw new DataError(`could not download ${spec.name} into ${dir}; tried ${attempts.length} mirror(s):\n${attempts.join('\n')}`);
+      // One line: a user error is one line however many mirrors were tried.
+      throw new DataError(`could not download ${spec.name} into ${dir}; tried ${attempts.length} mirror(s): ${attempts.join('; ')}; check the network connection`);
     }
     result.downloaded.push(spec.name);
     order = [from, ...order.filter((m) => m !== from)];

@@ -58,6 +58,25 @@ async function isDirectory(dir: string): Promise<boolean> {
 
 /** A plain Uint8Array over the file's bytes: no Buffer quirks leak into the dataset. */
 async function readBytes(file: string): Promise<Uint8Array> {
-  const buf = await readFile(file);
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch (error) {
+    throw readFailure(file, error);
+  }
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/** A data file that cannot be read, in one line with what to do: it is read, never written. */
+function readFailure(file: string, error: unknown): DataError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const what =
+    code === 'EACCES' || code === 'EPERM'
+      ? 'permission denied; make it readable (e.g. chmod a+r) or copy the files somewhere you can read'
+      : code === 'EISDIR'
+        ? 'a directory is there, not the file; put the file in its place'
+        : code === 'EIO'
+          ? 'input/output error (a failing disk or a lost network file system?); copy the files elsewhere'
+          : `cannot be read (${String(code ?? (error as Error).message).replace(/\s+/g, ' ')}); check the file`;
+  return new DataError(`${file}: ${what}`, { cause: error });
 }

@@ -4,6 +4,7 @@
  */
 export * from './index.js';
 export { loadMnistFromDir } from './load-dir.js';
+export { makeDirectory, MakeDirectoryError } from './make-directory.js';
 export { defaultCacheDir, mnistCacheDir, type CacheDirContext } from './cache-dir.js';
 export { downloadMnist, type DownloadMnistOptions, type DownloadResult, type DownloadEvent } from './download.js';
 export { embeddedMnist } from './embedded-node.js';

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { makeDirectory } from '@vae/data/node';
 import { dirname, join } from 'node:path';
 import type { Vae } from '@vae/model';
 import { writeFileAtomic } from '@vae/model/node';
@@ -16,7 +16,7 @@ export async function exportVae(vae: Vae, dir: string, format: ExportFormat, opt
   const written: string[] = [];
   for (const file of files) {
     const path = join(dir, ...file.path.split('/'));
-    await mkdir(dirname(path), { recursive: true });
+    await makeDirectory(dirname(path));
     await writeFileAtomic(path, file.data);
     written.push(path);
   }

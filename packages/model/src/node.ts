@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { makeDirectory } from '@vae/data/node';
 import { join } from 'node:path';
 import { ModelFileError } from './errors.js';
 import { deserializeVae, serializeVae, WEIGHTS_FILE } from './serialize.js';
@@ -22,7 +23,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 /** Saves `model.json` and `weights.bin` into `dir` (created if needed), each written atomically. */
 export async function saveVae(vae: Vae, dir: string, metadata?: Record<string, unknown>): Promise<void> {
   const { modelJson, weights } = await serializeVae(vae, metadata);
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   // Weights first: a model.json on disk always points at complete weights.
   await writeFileAtomic(join(dir, WEIGHTS_FILE), weights);
   await writeFileAtomic(join(dir, 'model.json'), `${JSON.stringify(modelJson, null, 2)}\n`);

@@ -109,8 +109,8 @@ export function nativeStepEngine(options: NativeStepEngineOptions = {}): StepEng
         stepBeta = beta;
       },
       readLossSum: () => lossSum,
-      resetLoss() {
-        lossSum = 0;
+      resetLoss(start = 0) {
+        lossSum = start;
       },
       // train() syncs before evaluating and again before saving: the second is free.
       syncModel() {

@@ -29,6 +29,12 @@ const MAGICS: ReadonlyMap<string, 1 | 2> = new Map<string, 1 | 2>([
   ['VAECKPT2', 2],
 ]);
 const MAGIC_LENGTH = 8;
+
+/** Whether `bytes` start with a checkpoint's magic (any version): how a run directory is told from one that only looks like it. */
+export function isCheckpointBytes(bytes: Uint8Array): boolean {
+  if (bytes.length < MAGIC_LENGTH) return false;
+  return MAGICS.has(String.fromCharCode(...bytes.subarray(0, MAGIC_LENGTH)));
+}
 /** Bytes before the header: magic and the u32 fields, per version. */
 const PREFIX_LENGTH = { 1: 12, 2: 24 } as const;
 

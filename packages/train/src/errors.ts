@@ -1,6 +1,16 @@
 /** The loss became NaN or infinite: training stopped, and the last checkpoint written is the last good one. */
 export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
+
+  constructor(
+    message: string,
+    /** Where it diverged, e.g. `loss became NaN in epoch 3, batch 40`. */
+    readonly where: string = message,
+    /** The epoch of the last good checkpoint; null when none was saved (or no store was given). */
+    readonly lastGoodEpoch: number | null = null,
+  ) {
+    super(message);
+  }
 }
 
 /** Options that cannot go together, or a checkpoint that does not fit the run. */
@@ -20,8 +30,11 @@ export class EngineUnavailableError extends Error {
  */
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
+  /** The file concerned, when the error is about one file (a write that failed names it). */
+  readonly file?: string;
 
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; file?: string }) {
     super(message, options);
+    if (options?.file !== undefined) this.file = options.file;
   }
 }

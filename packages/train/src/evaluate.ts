@@ -3,12 +3,15 @@ import { createRng, gatherBatchInto, normalizationRange, valuesPerImage, type Mn
 import { checkReconstructionRange, elbo, type ElboOptions } from '@vae/loss';
 import type { TrainableModel } from './trainable-model.js';
 import { deriveSeed, standardNormalNoise } from './seeds.js';
+import { yieldToSignal } from './yield-to-signal.js';
 
 export interface EvaluateOptions extends Pick<ElboOptions, 'beta' | 'reconstruction' | 'gaussian'> {
   normalization?: Normalization;
   batchSize?: number;
   /** Seed of the z noise and of a `dynamic-binary` test binarization (fixed, so epochs compare). */
   seed?: number;
+  /** Aborting stops before the next batch, with an `AbortError`. */
+  signal?: AbortSignal;
 }
 
 /** Test-set figures, each the mean per image in nats. */
@@ -65,6 +68,7 @@ export async function evaluate(model: TrainableModel, split: MnistSplit, options
   const run = evaluateBatch ?? tfjsBatch;
   const total = { loss: 0, lossMu: 0, recon: 0, kl: 0 };
   for (let start = 0; start < split.count; start += batchSize) {
+    if (options.signal) await yieldToSignal(options.signal);
     const end = Math.min(start + batchSize, split.count);
     const n = end - start;
     const x = gatherBatchInto(split, order, start, end, normalization, buffer, rng);

@@ -53,8 +53,8 @@ export function hostAdamStepEngine({ model, adam, loss }: StepEngineContext): St
       stepLoss = { ...loss, beta };
     },
     readLossSum: () => lossSum,
-    resetLoss() {
-      lossSum = 0;
+    resetLoss(start = 0) {
+      lossSum = start;
     },
     syncModel() {}, // the variables are written after every step
     async optimizerState() {

@@ -1,6 +1,7 @@
 export {
   CHECKPOINT_FORMAT_VERSION,
   decodeCheckpoint,
+  isCheckpointBytes,
   readCheckpointState,
   verifyCheckpoint,
   encodeCheckpoint,
@@ -30,6 +31,7 @@ export {
 } from './engine-registry.js';
 export { estimateLogLikelihood, tfjsLogWeights, type LogLikelihoodEstimate, type LogLikelihoodOptions, type LogWeightsFunction } from './log-likelihood.js';
 export { evaluate, type BatchEvaluator, type EvaluateOptions, type Evaluation, type EvaluationSums } from './evaluate.js';
+export { yieldToSignal } from './yield-to-signal.js';
 export { SeedStream, deriveSeed, standardNormalNoise } from './seeds.js';
 export type { TrainableModel } from './trainable-model.js';
 export { SAMPLE_GRID_COUNT, sampleGridLatents } from './sample-grid.js';

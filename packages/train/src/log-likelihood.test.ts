@@ -60,6 +60,21 @@ describe('estimateLogLikelihood', () => {
     await expect(estimateLogLikelihood(model, test, { samples: 5, signal: controller.signal })).rejects.toThrow(/abort/i);
   });
 
+  it('lets a timer (a Ctrl-C handler) abort it between calls, even when every call resolves at once (wasm, the native addon)', async () => {
+    // Busy weights that return at once: the loop's awaits alone never let a timer run.
+    const busy: LogWeightsFunction = (_x, n, k) => {
+      const until = performance.now() + 5;
+      while (performance.now() < until);
+      return new Float32Array(n * k);
+    };
+    const controller = new AbortController();
+    let calls = 0;
+    const counting: LogWeightsFunction = (...args) => (calls++, busy(...args));
+    setTimeout(() => controller.abort(), 20);
+    await expect(estimateLogLikelihood(model, test, { samples: 10, count: 40, rowsPerCall: 10, signal: controller.signal }, counting)).rejects.toThrow(/abort/i);
+    expect(calls).toBeLessThan(40);
+  });
+
   it('refuses bad arguments', async () => {
     await expect(estimateLogLikelihood(model, test, { samples: 0 })).rejects.toThrow(/samples/);
     await expect(estimateLogLikelihood(model, test, { count: 41 })).rejects.toThrow(/count/);

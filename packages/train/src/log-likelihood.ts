@@ -3,6 +3,7 @@ import { createRng, gatherBatchInto, normalizationRange, valuesPerImage, type Mn
 import { checkReconstructionRange, importanceLogWeights, type ReconstructionOptions } from '@vae/loss';
 import type { TrainableModel } from './trainable-model.js';
 import { SeedStream, deriveSeed } from './seeds.js';
+import { yieldToSignal } from './yield-to-signal.js';
 
 /**
  * The log importance weights of `k` draws for each of `n` images: x `[n, pixels]`, eps
@@ -24,7 +25,7 @@ export interface LogLikelihoodOptions extends ReconstructionOptions {
   rowsPerCall?: number;
   /** Called after each call with the images finished so far. */
   onProgress?: (imagesDone: number, images: number) => void;
-  /** Aborting stops before the next call, with an `AbortError`. */
+  /** Aborting stops before the next call, with an `AbortError` (the loop lets other work run between calls, so a Ctrl-C handler can abort it). */
   signal?: AbortSignal;
 }
 
@@ -99,7 +100,7 @@ export async function estimateLogLikelihood(
   const binarizeRng = createRng(seed);
 
   for (let start = 0; start < count; start += imagesPerCall) {
-    options.signal?.throwIfAborted();
+    if (options.signal) await yieldToSignal(options.signal);
     const n = Math.min(imagesPerCall, count - start);
     gatherBatchInto(split, order, start, start + n, normalization, x, binarizeRng);
     for (let i = 0; i < n; i++) {
@@ -112,7 +113,7 @@ export async function estimateLogLikelihood(
       for (let i = 0; i < n; i++) perImage[start + i] = logMeanExp(w.subarray(i * samples, (i + 1) * samples));
     } else {
       for (let first = 0; first < samples; first += drawsPerCall) {
-        options.signal?.throwIfAborted();
+        if (options.signal) await yieldToSignal(options.signal);
         const draws = Math.min(drawsPerCall, samples - first);
         const w = await logWeights(x.subarray(0, inputDim), 1, draws, eps.subarray(first * latentDim, (first + draws) * latentDim));
         for (let j = 0; j < draws; j++) imageWeights[first + j] = w[j]!;

@@ -133,6 +133,15 @@ describe('fileCheckpointStore', () => {
     expect(await rejection(fileCheckpointStore(file).load(), join(file, CHECKPOINT_FILE))).toMatch(/cannot read the checkpoint \(ENOTDIR: /);
   });
 
+  it('a failed first save says to start the run again, not that a checkpoint on disk is intact (there is none)', async () => {
+    const dir = await newDir();
+    // checkpoint.bin cannot be put in place: a non-empty directory holds its name.
+    await mkdir(join(dir, CHECKPOINT_FILE, 'x'), { recursive: true });
+    const message = await rejection(fileCheckpointStore(dir).save(epoch1, readCheckpointState(epoch1)), join(dir, CHECKPOINT_FILE));
+    expect(message).toMatch(/; fix the cause, then start the run again \(no checkpoint had been saved yet\)$/);
+    expect(message).not.toContain('intact');
+  });
+
   it('refuses to save bytes that are not a checkpoint', async () => {
     const dir = await newDir();
     const error = await fileCheckpointStore(dir)

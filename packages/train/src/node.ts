@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { makeDirectory } from '@vae/data/node';
 import { join } from 'node:path';
 import { checkpointStamp, verifyCheckpoint, type CheckpointStamp, type CheckpointStore, type TrainingState } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
@@ -31,17 +32,17 @@ function readFailure(path: string, error: unknown): CheckpointError {
   return new CheckpointError(`${path}: cannot read the checkpoint (${errorText(error)}); ${fix}`, { cause: error });
 }
 
-function writeFailure(path: string, error: unknown): CheckpointError {
+/** A failed save in one line; `hadCheckpoint`: whether an earlier checkpoint is on disk (then intact) to resume from. */
+function writeFailure(path: string, error: unknown, hadCheckpoint: boolean): CheckpointError {
   const code = (error as NodeJS.ErrnoException).code;
   const fix =
     code === 'ENOSPC' || code === 'EDQUOT'
-      ? 'free some space, then resume'
+      ? 'free some space'
       : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-        ? 'make the directory writable, then resume'
-        : 'fix the cause, then resume';
-  return new CheckpointError(`${path}: cannot write the checkpoint (${errorText(error)}); ${fix} (the checkpoint already on disk is intact)`, {
-    cause: error,
-  });
+        ? 'make the directory writable'
+        : 'fix the cause';
+  const next = hadCheckpoint ? 'then resume (the checkpoint already on disk is intact)' : 'then start the run again (no checkpoint had been saved yet)';
+  return new CheckpointError(`${path}: cannot write the checkpoint (${errorText(error)}); ${fix}, ${next}`, { cause: error, file: path });
 }
 
 /** Writes `data` in full beside `path` under a temporary name, and returns that name. */
@@ -88,6 +89,7 @@ export function fileCheckpointStore(dir: string): CheckpointStore {
 
   /** Puts `state.json` in place for the checkpoint `bytes`; `checkpoint.bin` is already there. */
   const writeStateFile = async (text: string) => {
+    // Called by load(), so a checkpoint.bin is there.
     try {
       const tmp = await writeTemp(statePath, text);
       await rename(tmp, statePath).catch(async (error: unknown) => {
@@ -95,7 +97,7 @@ export function fileCheckpointStore(dir: string): CheckpointStore {
         throw error;
       });
     } catch (error) {
-      throw writeFailure(statePath, error);
+      throw writeFailure(statePath, error, true);
     }
   };
 
@@ -104,12 +106,13 @@ export function fileCheckpointStore(dir: string): CheckpointStore {
       const { state, stamp } = checkpointStamp(bytes, `the checkpoint to save as ${binPath}`);
       const text = stateFileText(state, stamp);
       let binTmp: string | undefined;
+      const hadCheckpoint = await stat(binPath).then((info) => info.isFile(), () => false);
       try {
-        await mkdir(dir, { recursive: true });
+        await makeDirectory(dir);
         binTmp = await writeTemp(binPath, bytes);
         // Both in full before either rename, so the two renames are all that separates them.
         const stateTmp = await writeTemp(statePath, text).catch((error: unknown) => {
-          throw writeFailure(statePath, error);
+          throw writeFailure(statePath, error, hadCheckpoint);
         });
         try {
           await rename(binTmp, binPath);
@@ -120,11 +123,11 @@ export function fileCheckpointStore(dir: string): CheckpointStore {
         binTmp = undefined;
         await rename(stateTmp, statePath).catch(async (error: unknown) => {
           await rm(stateTmp, { force: true }).catch(() => undefined);
-          throw writeFailure(statePath, error);
+          throw writeFailure(statePath, error, true); // checkpoint.bin is in place by now
         });
       } catch (error) {
         if (binTmp) await rm(binTmp, { force: true }).catch(() => undefined);
-        throw error instanceof CheckpointError ? error : writeFailure(binPath, error);
+        throw error instanceof CheckpointError ? error : writeFailure(binPath, error, hadCheckpoint);
       }
     },
 

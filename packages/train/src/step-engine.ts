@@ -57,12 +57,17 @@ export interface StepEngine {
    */
   evaluateBatch?: BatchEvaluator;
   /**
-   * The loss summed over the images of every step since the last `resetLoss`. A GPU engine keeps
-   * the sum on the device and reads it back here, asynchronously (WebGPU has no synchronous read
-   * in Node, and a slow one in browsers).
+   * `start` plus the loss summed over the images of every step since the last `resetLoss(start)`.
+   * A GPU engine keeps the sum on the device and reads it back here, asynchronously (WebGPU has no
+   * synchronous read in Node, and a slow one in browsers).
    */
   readLossSum(): number | Promise<number>;
-  resetLoss(): void;
+  /**
+   * Starts the sum again at `start` (default 0), in the engine's own precision. `train` passes the
+   * partial sum of a resumed epoch, so the sum adds the same numbers in the same order as a run
+   * that never stopped, and the epoch's train loss is the same to the last bit.
+   */
+  resetLoss(start?: number): void;
   /** Makes the model's variables hold the engine's weights (before evaluation, sampling, saving). */
   syncModel(): void;
   /**

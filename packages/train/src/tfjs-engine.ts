@@ -40,9 +40,9 @@ export function tfjsStepEngine({ model, adam, loss }: StepEngineContext): StepEn
       stepLoss = { ...loss, beta };
     },
     readLossSum: async () => (await lossSum.data())[0]!,
-    resetLoss() {
+    resetLoss(start = 0) {
       lossSum.dispose();
-      lossSum = tf.scalar(0);
+      lossSum = tf.scalar(start);
     },
     syncModel() {},
     async optimizerState() {

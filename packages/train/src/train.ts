@@ -246,26 +246,33 @@ export async function train<M extends TrainableModel = Vae>(options: TrainOption
   try {
     epochs: for (let epoch = state.epoch; epoch < epochs; epoch++) {
       const order = shuffledIndices(trainSplit.count, createRng(deriveSeed(seed, SeedStream.shuffle, epoch)));
-      engine.resetLoss();
+      // A resumed epoch's sum goes on from its partial sum, so it adds the same numbers in the same
+      // order as a run that never stopped (adding the partial sum at the end rounds differently).
+      engine.resetLoss(state.partial.lossSum);
       let readLoss = state.partial.lossSum;
       let count = state.partial.count;
       let trainSeconds = state.partial.seconds;
-      const baseLoss = state.partial.lossSum;
       let readCount = state.partial.count; // images that `readLoss` covers
       const segmentStart = now();
       let lastYield = segmentStart;
       // Reads the running sum back (a sync) and stops the run on NaN/Inf before anything is saved.
       const readBack = async (batch: number) => {
-        readLoss = baseLoss + (await engine.readLossSum());
+        readLoss = await engine.readLossSum();
         readCount = count;
         if (!Number.isFinite(readLoss)) {
+          const where = `loss became ${readLoss} in epoch ${epoch + 1}, batch ${batch}`;
+          const lastGood = store && state.epoch > 0 ? state.epoch : null;
+          // The same settings diverge again at the same step (every draw is seeded): the remedy is other settings.
           throw new TrainingDivergedError(
-            `loss became ${readLoss} in epoch ${epoch + 1}, batch ${batch}; stopped. ` +
+            `${where}; stopped. ` +
               (!store
-                ? 'No checkpoint store was given.'
-                : state.epoch > 0
-                  ? `The checkpoint saved after epoch ${state.epoch} is the last good one.`
-                  : 'It diverged in the first epoch, before any checkpoint was saved.'),
+                ? 'No checkpoint store was given. '
+                : lastGood !== null
+                  ? `The checkpoint saved after epoch ${lastGood} is the last good one. `
+                  : 'It diverged in the first epoch, before any checkpoint was saved. ') +
+              `Train again with a lower learning rate (this run: ${settings.learningRate}).`,
+            where,
+            lastGood,
           );
         }
       };
@@ -281,7 +288,7 @@ export async function train<M extends TrainableModel = Vae>(options: TrainOption
         }
         if (!engine.stepRows?.(trainSplit, order, start, end, normalization, noiseSeed)) {
           const binarizeRng = normalization === 'dynamic-binary' ? createRng(deriveSeed(seed, SeedStream.binarize, state.step)) : undefined;
-          const xs = gatherBatchInto(trainSplit, order, start, end, normalization, (buffer ??= new Float32Array(batchSize * pixels)), binarizeRng);
+          const xs = gatherBatchInto(trainSplit, order, start, end, normalization, (buffer ??= new Float32Array(Math.min(batchSize, trainSplit.count) * pixels)), binarizeRng);
           engine.step(xs, n, noiseSeed);
         }
         count += n;

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { adapterInfoOf, adapterLabel, ENGINE_PRIORITY, type AdapterInfo, type EngineDefinition, type EngineDevice, type EngineProbe } from '@vae/train';
-import { loadOptional, type ImportModule } from './module-loading.js';
+import { debugFromEnv } from '../debug-env.js';
+import { importByName, loadOptional, type ImportModule } from './module-loading.js';
+import { probeWebgpuInChild, type WebgpuProbeResult } from './webgpu-probe.js';
 
 /** The bits of WebGPU this file touches (Dawn implements the whole of it). */
 interface GpuAdapterLike {
@@ -34,14 +36,18 @@ const TFJS_LIMITS = [
   'maxComputeInvocationsPerWorkgroup',
 ];
 
+const NO_ADAPTER = 'no WebGPU adapter: Dawn found no GPU with a Vulkan, Metal or Direct3D 12 driver';
+
 /** Where Debian's chromium keeps SwiftShader's Vulkan driver: WebGPU on the CPU, for tests and machines without a GPU. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /**
  * TensorFlow.js' WebGPU backend in Node, on Dawn (the `webgpu` package, prebuilt for Linux, macOS
  * and Windows): any GPU with a Vulkan, Metal or Direct3D 12 driver, no CUDA version to match.
+ * `probeInChild` first asks Dawn in a child process (see `probeWebgpuInChild`), so Dawn's own
+ * output stays off the terminal (`--debug` shows it); null (tests' fake modules) asks in-process.
  */
-export function webgpuNodeEngine(importModule: ImportModule): EngineDefinition {
+export function webgpuNodeEngine(importModule: ImportModule, probeInChild: (() => Promise<WebgpuProbeResult>) | null = importModule === importByName ? probeWebgpuInChild : null): EngineDefinition {
   let dawn: DawnModule | undefined;
   // Dawn's instance must outlive its adapter and device: once collected, their pending work never completes.
   let gpu: GpuLike | undefined;
@@ -57,10 +63,16 @@ export function webgpuNodeEngine(importModule: ImportModule): EngineDefinition {
     async probe(): Promise<EngineProbe> {
       const loaded = await loadOptional<DawnModule>(importModule, 'webgpu');
       if (!loaded.ok) return { available: false, reason: loaded.reason };
+      if (probeInChild) {
+        const probed = await probeInChild();
+        if (debugFromEnv() && probed.noise.trim() !== '') for (const line of probed.noise.trimEnd().split('\n')) console.error(`webgpu probe: ${line}`);
+        if (probed.failure !== null) return { available: false, reason: `no WebGPU adapter: ${probed.failure}` };
+        if (!probed.found) return { available: false, reason: NO_ADAPTER };
+      }
       dawn = loaded.module;
       gpu = dawn.create([]);
       adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) ?? undefined;
-      if (!adapter) return { available: false, reason: 'no WebGPU adapter: Dawn found no GPU with a Vulkan, Metal or Direct3D 12 driver' };
+      if (!adapter) return { available: false, reason: NO_ADAPTER };
       const info = adapterInfoOf(adapter.info);
       return { available: true, device: { kind: 'gpu', software: info.isFallbackAdapter, label: adapterLabel(info), adapter: info } };
     },

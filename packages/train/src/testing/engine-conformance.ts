@@ -292,6 +292,22 @@ export function describeEngineConformance(subject: EngineUnderTest, cases: Confo
       expectSameRun({ metrics: [], weights: got.weights }, { metrics: [], weights: want.weights }, tolerance, 'after 5 steps');
     });
 
+    it('resetLoss(start) starts the loss sum at start (a resumed epoch goes on from its partial sum)', async () => {
+      const c = mlp[0]!;
+      await subject.activate();
+      const model = new Vae(c.model, { seed: c.seed });
+      const engine = subject.engine({ model, adam: ADAM, loss: lossOptionsOf(c) });
+      try {
+        engine.resetLoss(1234.5); // exact in float32 too
+        expect(await engine.readLossSum()).toBe(1234.5);
+        engine.resetLoss();
+        expect(await engine.readLossSum()).toBe(0);
+      } finally {
+        engine.dispose();
+        model.dispose();
+      }
+    });
+
     const trainCases = [...mlp.slice(0, 2), ...accepted.filter((c) => !isMlp(c)).slice(0, 1)];
     it.each(trainCases.map((c) => [c.label, c] as const))('a short train() run gives the reference’s losses: %s', async (_label, c) => {
       const got = await trainRun(subject.activate, subject.engine, c, 2);
