@@ -141,7 +141,10 @@ export async function runReconstruct(command: Command, io: CommandIo): Promise<v
 // ---- interpolate --------------------------------------------------------------------------
 
 export function interpolateCommand(): Command {
-  return modelCommand('interpolate', 'Decode the path in latent space between two test images (by index or by digit), with the originals at both ends.')
+  return modelCommand(
+    'interpolate',
+    'Decode the path in latent space between two test images (by index or by digit; by default the first test image and the next of another digit), with the originals at both ends.',
+  )
     .addOption(new Option('--from <i>', 'index of the first test image').argParser(nonNegativeInt))
     .addOption(new Option('--to <i>', 'index of the last test image').argParser(nonNegativeInt))
     .addOption(new Option('--from-digit <d>', 'the first test image with this label').argParser(nonNegativeInt))
@@ -159,15 +162,31 @@ interface InterpolateFlags {
   mode: InterpolationMode;
 }
 
-function endpoint(test: MnistSplit, index: number | undefined, digit: number | undefined, which: 'from' | 'to'): number {
-  if ((index === undefined) === (digit === undefined)) throw new UsageError(`give one of --${which} <index> or --${which}-digit <digit>`);
+function endpoint(test: MnistSplit, index: number | undefined, digit: number | undefined, which: 'from' | 'to'): number | undefined {
+  if (index !== undefined && digit !== undefined) throw new UsageError(`give only one of --${which} <index> or --${which}-digit <digit>`);
   if (index !== undefined) {
     if (index >= test.count) throw new UsageError(`--${which} ${index}: the test set has ${test.count} images (indices 0–${test.count - 1})`);
     return index;
   }
-  const found = test.labels.indexOf(digit!);
+  if (digit === undefined) return undefined;
+  const found = test.labels.indexOf(digit);
   if (found < 0) throw new UsageError(`--${which}-digit ${digit}: no test image has that label`);
   return found;
+}
+
+/**
+ * The endpoints, by the flags where given; else the first test image and the first one after it
+ * of another label (a path between two different digits shows the most).
+ */
+function endpoints(test: MnistSplit, options: InterpolateFlags): [number, number] {
+  const given = [endpoint(test, options.from, options.fromDigit, 'from'), endpoint(test, options.to, options.toDigit, 'to')] as const;
+  const otherThan = (i: number, which: 'from' | 'to') => {
+    const found = test.labels.findIndex((label, j) => j !== i && label !== test.labels[i]);
+    if (found < 0) throw new UsageError(`every test image is a ${test.labels[i]}: give --${which} <index>`);
+    return found;
+  };
+  const a = given[0] ?? (given[1] === undefined ? 0 : otherThan(given[1], 'from'));
+  return [a, given[1] ?? otherThan(a, 'to')];
 }
 
 export async function runInterpolate(command: Command, io: CommandIo): Promise<void> {
@@ -175,8 +194,7 @@ export async function runInterpolate(command: Command, io: CommandIo): Promise<v
   await withModel(command, io, async (model, flags) => {
     const tile = drawableImage(model);
     const test = await loadTestSet(flags, model, io.log);
-    const a = endpoint(test, options.from, options.fromDigit, 'from');
-    const b = endpoint(test, options.to, options.toDigit, 'to');
+    const [a, b] = endpoints(test, options);
     const x = testRows(test, [a, b], model, flags.seed);
     const latentDim = model.vae.latentDim;
     const mu = await encodeMeans(model.vae, x, 2, io.signal);

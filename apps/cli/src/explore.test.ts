@@ -80,6 +80,19 @@ describe('vae sample / reconstruct / interpolate / manifold / latent', () => {
     expect(await png(join(out, 'interpolation-0-to-1-spherical-10.png'))).toMatchObject({ width: 12 * 30 + 2, height: 32 });
   });
 
+  it('interpolate with no endpoints: the first test image and the next of another digit, named in the output', async () => {
+    const out = join(work, 'pictures-default');
+    const { stderr } = await ok(['interpolate', '--model', run20d, ...DATA, '--steps', '4', '--out', out, '--backend', 'wasm']);
+    const [, a, da, b, db] = /test image (\d+) \(a (\d)\) → (\d+) \(a (\d)\)/.exec(stderr) ?? [];
+    expect(a).toBe('0');
+    expect(db).not.toBe(da);
+    expect(await png(join(out, `interpolation-0-to-${b}-linear-4.png`))).toMatchObject({ width: 6 * 30 + 2, height: 32, blank: false });
+    // One end given: the other is the first image of another digit.
+    const one = await ok(['interpolate', '--model', run20d, ...DATA, '--steps', '4', '--to-digit', da!, '--out', out, '--backend', 'wasm']);
+    const [, , fromDigit, , toDigit] = /test image (\d+) \(a (\d)\) → (\d+) \(a (\d)\)/.exec(one.stderr) ?? [];
+    expect([toDigit, fromDigit === da]).toEqual([da, false]);
+  });
+
   it('manifold: the decoded grid over two latent dimensions, no gaps', async () => {
     await ok(['manifold', '--model', run2d, '--grid', '6', '--backend', 'wasm']);
     expect(await png(join(run2d, 'explore', 'manifold-6x6-z0-z1.png'))).toMatchObject({ width: 6 * 28, height: 6 * 28, blank: false });
@@ -139,7 +152,7 @@ describe('subcommands: errors are one line', () => {
   it.each([
     [['sample', '--model', '/nonexistent/run'], 1, 'error: --model /nonexistent/run: no such file or directory'],
     [['sample'], 2, "required option '--model <path>' not specified"],
-    [['interpolate', '--model', '__RUN__', '--to', '1', '--data', 'embedded'], 2, 'error: give one of --from <index> or --from-digit <digit>'],
+    [['interpolate', '--model', '__RUN__', '--from', '1', '--from-digit', '3', '--data', 'embedded'], 2, 'error: give only one of --from <index> or --from-digit <digit>'],
     [['manifold', '--model', '__RUN__', '--dims', '0,0'], 2, 'error: --dims 0,0: expected two different latent dimensions in 0–19'],
     [['reconstruct', '--model', '__RUN__', ...DATA, '--start', '299', '--count', '2'], 2, 'error: --start 299 --count 2: the test set has 300 images'],
   ])('%j → exit %i', async (args, code, message) => {
