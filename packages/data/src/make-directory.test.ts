@@ -24,7 +24,9 @@ describe('makeDirectory', () => {
   it('names a file in the way', async () => {
     const file = join(work, 'file');
     await writeFile(file, 'x');
-    await expect(makeDirectory(file)).rejects.toThrow(new MakeDirectoryError(file, 'is a file, not a directory; choose a directory'));
+    const error = await makeDirectory(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MakeDirectoryError);
+    expect(error).toMatchObject({ message: `${file}: is a file, not a directory; choose a directory`, code: 'ENOTDIR' });
     await expect(makeDirectory(join(file, 'below'))).rejects.toMatchObject({ detail: `${file} is a file, not a directory; choose another place` });
   });
 
