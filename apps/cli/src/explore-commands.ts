@@ -27,6 +27,7 @@ async function decodeRows(vae: Vae, z: Float32Array, count: number, signal?: Abo
     out.set((await decoded.data()) as Float32Array, start * inputDim);
     decoded.dispose();
   }
+  if (signal) await yieldToSignal(signal); // before the picture is drawn and encoded (long for big grids)
   return out;
 }
 
@@ -41,6 +42,7 @@ async function encodeMeans(vae: Vae, x: Float32Array, count: number, signal?: Ab
     out.set((await mu.data()) as Float32Array, start * latentDim);
     mu.dispose();
   }
+  if (signal) await yieldToSignal(signal);
   return out;
 }
 

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNativeAvailable, nativeLoadError } from '@vae/native';
-import { CLI_MAIN, runCli, type CliExit } from './testing/run-cli.js';
+import { BENCH_MAIN, CLI_MAIN, runCli, type CliExit } from './testing/run-cli.js';
 
 // Hostile-user cases, round two (issue #23), on the built CLI as a user would run it: no hang,
 // Ctrl-C everywhere, sizes that cannot fit refused up front, no user file lost, one quiet line.
@@ -19,6 +19,30 @@ function expectOneErrorLine(exit: CliExit, code = 1): string {
   expect(exit.stderr).not.toContain('internal error');
   expect(exit.code, exit.stderr).toBe(code);
   return lines[0]!;
+}
+
+/** The pids of `pid`'s children (Linux: each /proc/<pid>/stat names its parent). */
+function childPids(pid: number): number[] {
+  const children: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // `pid (comm) state ppid …`: comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
+/** Whether `pid` runs (a zombie counts as gone). */
+function isAlive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 const QUICK = ['--data', 'embedded', '--train-size', '2000', '--test-size', '200', '--backend', 'wasm'];
@@ -89,6 +113,7 @@ describe('Ctrl-C stops every long command within a second, writes nothing, exits
     ['eval (K = 5000, native)', ['eval', '--backend', 'native'], nativeMissing],
     ['sample --grid 200', ['sample', '--grid', '200', '--backend', 'wasm'], null],
     ['manifold --grid 200', ['manifold', '--grid', '200', '--backend', 'wasm'], null],
+    ['interpolate --steps 40000', ['interpolate', '--from', '0', '--to', '1', '--steps', '40000', '--backend', 'wasm'], null],
   ];
   for (const [name, args, skipped] of cases) {
     it.skipIf(skipped !== null)(`${name}${skipped === null ? '' : ` (skipped: ${skipped})`}`, async () => {
@@ -101,6 +126,32 @@ describe('Ctrl-C stops every long command within a second, writes nothing, exits
       expect((await exists(out)) ? await readdir(out) : []).toEqual([]);
     }, 120_000);
   }
+
+  it.skipIf(noProcfs !== null)(`bench: stops its measurement at once, writes no results${noProcfs ? ` (skipped: ${noProcfs})` : ''}`, async () => {
+    const out = join(work, 'bench.json');
+    let sentAt: number | null = null;
+    let benchChild: number | undefined;
+    const exit = await runCli(['--backends', 'wasm', '--batch-sizes', '64', '--samples', '200000', '--repeats', '1', '--out', out], {
+      script: BENCH_MAIN,
+      timeoutMs: 120_000,
+      onStdout: (text, child) => {
+        if (sentAt !== null || !text.includes('backend     batch')) return;
+        setTimeout(() => {
+          benchChild = childPids(child.pid!)[0];
+          sentAt = performance.now();
+          child.kill('SIGINT');
+        }, 1500);
+      },
+    });
+    const stoppedInMs = performance.now() - sentAt!;
+    expect(exit.code, exit.stderr).toBe(130);
+    expect(stoppedInMs).toBeLessThan(BOUND_MS);
+    expect(await exists(out)).toBe(false);
+    // Its measuring process went with it (it would have trained on, orphaned).
+    expect(benchChild).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(isAlive(benchChild!)).toBe(false);
+  }, 120_000);
 });
 
 /** Four MNIST-format files of `count` blank 28×28 images (uncompressed IDX) in `dir`. */

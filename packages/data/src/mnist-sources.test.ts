@@ -37,7 +37,7 @@ describe('loadMnist', () => {
     const data = await loadMnist({ cacheDir, log, offline: false, mirrors: [refused], files });
     expect(data.source.kind).toBe('embedded');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^data: MNIST download failed, using the embedded subset instead: could not download .* network error: fetch failed \(ECONNREFUSED\)$/);
+    expect(lines[0]).toMatch(/^data: MNIST download failed, using the embedded subset instead: could not download .* network error: fetch failed \(ECONNREFUSED\); check the network connection$/);
     expect(lines[0]).not.toContain('\n');
     expect(lines[1]).toBe(EMBEDDED_LINE);
   });

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The built CLI (turbo builds it before `test`): the tests run it as a user would. */
 export const CLI_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+/** The built bench (`pnpm --filter cli bench`). */
+export const BENCH_MAIN = fileURLToPath(new URL('../../dist/bench.js', import.meta.url));
 
 export interface CliExit {
   code: number | null;
@@ -13,6 +15,8 @@ export interface CliExit {
 }
 
 export interface CliRunOptions {
+  /** The script to run instead of the CLI (e.g. `BENCH_MAIN`). */
+  script?: string;
   /** Working directory; relative flags resolve from it (as `INIT_CWD`, which pnpm sets). */
   cwd?: string;
   env?: Record<string, string>;
@@ -29,7 +33,7 @@ export interface CliRunOptions {
 /** Runs `vae <args>` offline, without `--debug`, and collects its output. */
 export function runCli(args: string[], options: CliRunOptions = {}): Promise<CliExit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
+    const child = spawn(process.execPath, [options.script ?? CLI_MAIN, ...args], {
       cwd: options.cwd,
       env: { ...process.env, VAE_OFFLINE: '1', INIT_CWD: options.cwd ?? process.cwd(), VAE_DEBUG: '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
