@@ -24,12 +24,12 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync, rmSync } from 'node:fs';
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, takeFirst } from '@vae/data/node';
 import { convDescription, mlpDescription, Vae, type ModelDescription } from '@vae/model';
-import { decodeCheckpoint, encodeCheckpoint, memoryCheckpointStore, restoreModelWeights, train, type TrainingState } from '@vae/train';
+import { decodeCheckpoint, encodeCheckpoint, FLOAT32_MIN_NORMAL, memoryCheckpointStore, restoreModelWeights, train, type TrainingState } from '@vae/train';
 import { ENGINE_CHOICES, nodeEngineRegistry, REFERENCE_REQUEST, selectEngine } from './engines/node-engines.js';
 import { formatCount, timestampName } from './format.js';
 import { MODEL_ARCHITECTURES, type ModelArchitecture } from './train-options.js';
@@ -67,7 +67,6 @@ const WARM_BATCH = 64;
 
 const SHARED_MNIST = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/mnist');
 
-
 const descriptionOf = (model: ModelArchitecture): ModelDescription => (model === 'conv' ? convDescription() : mlpDescription());
 
 async function loadBenchData() {
@@ -92,9 +91,7 @@ async function warmCheckpoint(backend: string, architecture: ModelArchitecture, 
   const model = new Vae(description, { seed: 0 });
   await train({ model, data: { train: takeFirst(data.train, perEpoch * WARM_BATCH), test }, epochs, batchSize: WARM_BATCH, engine, checkpoint: store, ...quiet });
   model.dispose();
-  const temp = `${file}.tmp-${process.pid}`;
-  await writeFile(temp, (await store.load())!);
-  await rename(temp, file);
+  await writeFileAtomic(file, (await store.load())!);
 }
 
 /**
@@ -130,7 +127,7 @@ function subnormalMoments(bytes: Uint8Array): number {
   const { tensors } = decodeCheckpoint(bytes, 'the steady-state checkpoint');
   let count = 0;
   for (const [key, t] of Object.entries(tensors)) {
-    if (key.startsWith('adam/m/') || key.startsWith('adam/v/')) for (const x of t.dataSync()) if (x !== 0 && Math.abs(x) < 2 ** -126) count++;
+    if (key.startsWith('adam/m/') || key.startsWith('adam/v/')) for (const x of t.dataSync()) if (x !== 0 && Math.abs(x) < FLOAT32_MIN_NORMAL) count++;
   }
   tf.dispose(tensors);
   return count;
