@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNativeAvailable, nativeLoadError } from '@vae/native';
 import { BENCH_MAIN, CLI_MAIN, runCli, type CliExit } from './testing/run-cli.js';
+import { asUser, mountTinyTmpfs, tmpfsUnavailable } from './testing/hostile-environment.js';
 
 // Hostile-user cases, round two (issue #23), on the built CLI as a user would run it: no hang,
 // Ctrl-C everywhere, sizes that cannot fit refused up front, no user file lost, one quiet line.
@@ -169,23 +170,7 @@ async function writeTinyMnist(dir: string, count: number): Promise<void> {
   }
 }
 
-// Root may read anything: the permission case runs the CLI as `nobody` then.
-const NOBODY = 65534;
-const asUser = process.getuid?.() === 0 ? NOBODY : undefined;
-
-/** A tiny tmpfs (64 KiB) for full-disk cases: mounting needs root (CAP_SYS_ADMIN). */
-function mountTinyTmpfs(dir: string): string | null {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'pipe' });
-    return null;
-  } catch (error) {
-    return `cannot mount a tmpfs here (${String((error as { stderr?: Buffer }).stderr ?? error).trim() || 'mount failed'}); run the tests as root`;
-  }
-}
-const tmpfsProbe = await mkdtemp(join(tmpdir(), 'vae-tmpfs-probe-'));
-const noTmpfs = mountTinyTmpfs(tmpfsProbe);
-if (noTmpfs === null) execFileSync('umount', [tmpfsProbe]);
-await rm(tmpfsProbe, { recursive: true, force: true });
+const noTmpfs = await tmpfsUnavailable();
 
 describe('the right advice', () => {
   it(`an unreadable data file: make it readable (not "choose a place you can write to")${asUser === undefined ? '' : ' (run as nobody)'}`, async () => {

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_MAIN as MAIN, runCli, type CliExit as Exit } from './testing/run-cli.js';
+import { asUser, mountTinyTmpfs, tmpfsUnavailable } from './testing/hostile-environment.js';
 
 // Careful-user cases (issue #12), run on the built CLI as a user would: every error is one line and
 // a non-zero exit, nothing hangs, and runs never overwrite or mix with each other.
@@ -30,23 +31,7 @@ function deadPid(): number {
   return pid;
 }
 
-// Root may write anywhere: permission cases run the CLI as `nobody` then.
-const NOBODY = 65534;
-const asUser = process.getuid?.() === 0 ? NOBODY : undefined;
-
-/** A tiny tmpfs (64 KiB) for full-disk cases: mounting needs root (CAP_SYS_ADMIN). */
-function mountTinyTmpfs(dir: string): string | null {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'pipe' });
-    return null;
-  } catch (error) {
-    return `cannot mount a tmpfs here (${String((error as { stderr?: Buffer }).stderr ?? error).trim() || 'mount failed'})`;
-  }
-}
-const tmpfsProbe = await mkdtemp(join(tmpdir(), 'vae-tmpfs-probe-'));
-const noTmpfs = mountTinyTmpfs(tmpfsProbe);
-if (noTmpfs === null) execFileSync('umount', [tmpfsProbe]);
-await rm(tmpfsProbe, { recursive: true, force: true });
+const noTmpfs = await tmpfsUnavailable();
 
 let work: string;
 /** A finished run: 2 epochs, samples after each (never modified: tests copy it). */
