@@ -29,7 +29,7 @@ import { Command, Option } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadMnist, takeFirst } from '@vae/data/node';
 import { convDescription, mlpDescription, Vae, type ModelDescription } from '@vae/model';
-import { decodeCheckpoint, encodeCheckpoint, FLOAT32_MIN_NORMAL, memoryCheckpointStore, restoreModelWeights, train, type TrainingState } from '@vae/train';
+import { decodeCheckpoint, encodeCheckpoint, memoryCheckpointStore, restoreModelWeights, subnormalCount, train, type TrainingState } from '@vae/train';
 import { ENGINE_CHOICES, nodeEngineRegistry, REFERENCE_REQUEST, selectEngine } from './engines/node-engines.js';
 import { formatCount, timestampName } from './format.js';
 import { MODEL_ARCHITECTURES, type ModelArchitecture } from './train-options.js';
@@ -125,10 +125,8 @@ async function steadyStart(warm: Uint8Array, description: ModelDescription, batc
 /** Subnormal floats (nonzero, below 2⁻¹²⁶) among a checkpoint's Adam moments. */
 function subnormalMoments(bytes: Uint8Array): number {
   const { tensors } = decodeCheckpoint(bytes, 'the steady-state checkpoint');
-  let count = 0;
-  for (const [key, t] of Object.entries(tensors)) {
-    if (key.startsWith('adam/m/') || key.startsWith('adam/v/')) for (const x of t.dataSync()) if (x !== 0 && Math.abs(x) < FLOAT32_MIN_NORMAL) count++;
-  }
+  const moments = Object.entries(tensors).filter(([key]) => key.startsWith('adam/m/') || key.startsWith('adam/v/'));
+  const count = subnormalCount(moments.map(([, t]) => t.dataSync()));
   tf.dispose(tensors);
   return count;
 }

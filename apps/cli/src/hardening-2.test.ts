@@ -7,20 +7,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNativeAvailable, nativeLoadError } from '@vae/native';
 import { BENCH_MAIN, CLI_MAIN, runCli, type CliExit } from './testing/run-cli.js';
+import { expectOneErrorLine } from './testing/expect-one-error-line.js';
 import { asUser, mountTinyTmpfs, tmpfsUnavailable } from './testing/hostile-environment.js';
 
 // Hostile-user cases, round two (issue #23), on the built CLI as a user would run it: no hang,
 // Ctrl-C everywhere, sizes that cannot fit refused up front, no user file lost, one quiet line.
 
-/** The lines saying `error:`: exactly one, no stack trace, not reported as a bug. */
-function expectOneErrorLine(exit: CliExit, code = 1): string {
-  const lines = exit.stderr.split('\n').filter((l) => l.startsWith('error:'));
-  expect(lines, exit.stderr).toHaveLength(1);
-  expect(exit.stderr).not.toMatch(/^\s+at /m);
-  expect(exit.stderr).not.toContain('internal error');
-  expect(exit.code, exit.stderr).toBe(code);
-  return lines[0]!;
-}
 
 /** The pids of `pid`'s children (Linux: each /proc/<pid>/stat names its parent). */
 function childPids(pid: number): number[] {

@@ -5,21 +5,13 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_MAIN as MAIN, runCli, type CliExit as Exit } from './testing/run-cli.js';
+import { CLI_MAIN as MAIN, runCli } from './testing/run-cli.js';
+import { expectOneErrorLine } from './testing/expect-one-error-line.js';
 import { asUser, mountTinyTmpfs, tmpfsUnavailable } from './testing/hostile-environment.js';
 
 // Careful-user cases (issue #12), run on the built CLI as a user would: every error is one line and
 // a non-zero exit, nothing hangs, and runs never overwrite or mix with each other.
 
-/** The lines saying `error:`: there must be exactly one, and no JavaScript stack trace. */
-function expectOneErrorLine(exit: Exit, code = 1): string {
-  const lines = exit.stderr.split('\n').filter((l) => l.startsWith('error:'));
-  expect(lines, exit.stderr).toHaveLength(1);
-  expect(exit.stderr).not.toMatch(/^\s+at /m);
-  expect(exit.stderr).not.toContain('internal error');
-  expect(exit.code, exit.stderr).toBe(code);
-  return lines[0]!;
-}
 
 const QUICK = ['--data', 'embedded', '--train-size', '2000', '--test-size', '200', '--backend', 'wasm'];
 const fileExists = (path: string) => stat(path).then(() => true, () => false);

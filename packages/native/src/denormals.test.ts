@@ -3,13 +3,13 @@
 // thread while it is in the addon (and only then), and OpenBLAS' worker threads. Checked on each
 // build that loads here, under every threading schedule. Skipped, saying why, where neither build
 // loads — except under CI, where both are built.
+import { FLOAT32_MIN_NORMAL, subnormalCount } from '@vae/train';
 import { describe, expect, it } from 'vitest';
 import type { NativeBinding, NativeParallel, NativeTrainerHandle } from './index.js';
 import { loadPrebuilt, loadSourceBuild } from './load-addon.js';
 import { rawTrainer, stream, type MlpWidths } from './test-trainers.js';
 
 const ci = Boolean(process.env.CI);
-const SMALLEST_NORMAL = 2 ** -126;
 
 type Config = MlpWidths;
 
@@ -24,7 +24,6 @@ function shapes(c: Config): number[][] {
 const makeTrainer = (binding: NativeBinding, c: Config, weights: Float32Array[], threads: number, parallel: NativeParallel, sparseInput = true): NativeTrainerHandle =>
   rawTrainer(binding, c, weights, { threads, parallel, sparseInput });
 
-const subnormals = (list: Float32Array[]) => list.reduce((sum, a) => sum + a.filter((x) => x !== 0 && Math.abs(x) < SMALLEST_NORMAL).length, 0);
 
 const schedules: [number, NativeParallel][] = [
   [1, 'auto'],
@@ -57,15 +56,15 @@ describe.each(builds)('flush-to-zero in the $name', ({ name, attempt }) => {
     // get no gradient, and after 60 steps m·0.9⁶⁰ and v·0.999⁶⁰ of those are below 2⁻¹²⁶.
     const state = t.getAdamState();
     t.setAdamState({ ...state, iterations: 100, m: state.m.map((m) => m.fill(1e-36)), v: state.v.map((v) => v.fill(1.2e-38)) });
-    expect(Math.fround(Math.fround(1e-36) * 0.9 ** 60)).toBeLessThan(SMALLEST_NORMAL);
+    expect(Math.fround(Math.fround(1e-36) * 0.9 ** 60)).toBeLessThan(FLOAT32_MIN_NORMAL);
     const n = 32;
     const x = Float32Array.from({ length: n * c.inputDim }, (_, i) => (i % c.inputDim < 8 || next() < 0.5 ? 0 : next()));
     const eps = Float32Array.from({ length: n * c.latentDim }, () => 2 * next() - 1);
     for (let s = 0; s < 60; s++) t.step(x, n, eps);
     const after = t.getAdamState();
     t.dispose();
-    expect(subnormals(after.m), 'subnormal first moments').toBe(0);
-    expect(subnormals(after.v), 'subnormal second moments').toBe(0);
+    expect(subnormalCount(after.m), 'subnormal first moments').toBe(0);
+    expect(subnormalCount(after.v), 'subnormal second moments').toBe(0);
     expect(after.m[0]!.subarray(0, 8 * 48).every((m) => m === 0), 'first moments of the never-lit pixels').toBe(true);
   });
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Vae } from '@vae/model';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adamStateTensors, readAdamState } from './adam-state.js';
-import { FLOAT32_MIN_NORMAL, HostAdam, hostAdamHasWasm } from './host-adam.js';
+import { FLOAT32_MIN_NORMAL, HostAdam, hostAdamHasWasm, subnormalCount } from './host-adam.js';
 import { defaultStepEngine, hostAdamStepEngine } from './host-adam-engine.js';
 import { memoryCheckpointStore } from './checkpoint.js';
 import { tinySplit } from '@vae/test-helpers/splits';
@@ -75,8 +75,7 @@ describe('HostAdam', () => {
     });
   }
 
-  /** Entries that are subnormal float32s: nonzero and below 2⁻¹²⁶ in magnitude. */
-  const subnormals = (a: Float32Array) => a.filter((x) => x !== 0 && Math.abs(x) < FLOAT32_MIN_NORMAL).length;
+  const subnormals = (a: Float32Array) => subnormalCount([a]);
 
   for (const kernel of ['wasm', 'js'] as const) {
     it(`stores moments that decay below 2⁻¹²⁶ as 0 where tf.train.adam keeps subnormals, with the same weights (${kernel} loop)`, async () => {

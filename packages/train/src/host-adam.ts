@@ -7,6 +7,13 @@ const f32 = Math.fround;
 /** The smallest normal float32, 2⁻¹²⁶: Adam's moments below it are stored as 0 (see `HostAdam`). */
 export const FLOAT32_MIN_NORMAL = 2 ** -126;
 
+/** How many entries of `arrays` are subnormal floats (nonzero, below `FLOAT32_MIN_NORMAL` in magnitude). */
+export function subnormalCount(arrays: readonly ArrayLike<number>[]): number {
+  let count = 0;
+  for (const a of arrays) for (let i = 0; i < a.length; i++) if (a[i] !== 0 && Math.abs(a[i]!) < FLOAT32_MIN_NORMAL) count++;
+  return count;
+}
+
 /** Which loop runs the update: WebAssembly SIMD (adam.wat) or plain JavaScript. */
 export type HostAdamKernel = 'wasm' | 'js';
 

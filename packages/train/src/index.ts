@@ -38,7 +38,7 @@ export { SAMPLE_GRID_COUNT, sampleGridLatents } from './sample-grid.js';
 export { DEFAULT_TRAIN_SETTINGS, train, type BatchEvent, type TrainOptions, type TrainResult } from './train.js';
 export { klWarmupBeta } from './kl-warmup.js';
 export { lossAndGradients, trainStep } from './train-step.js';
-export { FLOAT32_MIN_NORMAL, HostAdam, type HostAdamKernel } from './host-adam.js';
+export { FLOAT32_MIN_NORMAL, HostAdam, subnormalCount, type HostAdamKernel } from './host-adam.js';
 export { adamStateTensors, readAdamState, type AdamState, type NamedVariable } from './adam-state.js';
 export { HOST_MEMORY_BACKENDS, defaultStepEngine, hostAdamStepEngine } from './host-adam-engine.js';
 export { type AdamSettings, type StepEngine, type StepEngineContext, type StepEngineFactory } from './step-engine.js';
