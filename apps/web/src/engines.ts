@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { adapterInfoOf, adapterLabel, ENGINE_PRIORITY, EngineRegistry, type EngineDefinition, type EngineProbe } from '@vae/train';
+import { adapterInfoOf, adapterLabel, EngineRegistry, tfjsBackendEngine, type EngineDevice, type EngineProbe } from '@vae/train';
 
 /** The bit of WebGPU this file touches (`adapter.info` is newer than the @webgpu/types tfjs ships with). */
 interface GpuLike {
@@ -46,25 +46,17 @@ async function probeWasm(threads: number): Promise<EngineProbe> {
   return { available: true, device: { kind: 'cpu', label } };
 }
 
-/** A tfjs backend that the worker bundles (registered on import); setBackend resolves false, and logs why, when it fails to start. */
-function bundled(name: 'webgpu' | 'webgl' | 'wasm' | 'cpu', summary: string, probe: () => Promise<EngineProbe>): EngineDefinition {
-  return {
-    name,
-    priority: ENGINE_PRIORITY[name],
-    summary,
-    probe,
-    supports: () => true, // tfjs ops: every model @vae/model builds
-    async activate(device) {
-      if (!(await tf.setBackend(name))) throw new Error('failed to initialize (see the console)');
-      await tf.ready();
-      // The wasm backend knows its thread count only once started.
-      const threads = name === 'wasm' && globalThis.crossOriginIsolated ? getThreadsCount() : 0;
-      // tfjs 4.22 starts its worker pool but may run XNNPACK on fewer threads than asked (tensorflow/tfjs#8513): say so.
-      const short = wasmThreadsAsked > threads ? `; ${wasmThreadsAsked} asked for, tfjs started ${threads} (tensorflow/tfjs#8513)` : '';
-      const label = threads > 0 ? `WebAssembly SIMD, ${threads} thread${threads === 1 ? '' : 's'}${short}` : device.label;
-      return { name, device: { ...device, label }, backend: name };
-    },
-  };
+/** The wasm engine's device once tfjs runs it: its thread count, known only then. */
+function wasmStartedDevice(device: EngineDevice): EngineDevice {
+  const threads = globalThis.crossOriginIsolated ? getThreadsCount() : 0;
+  // tfjs 4.22 starts its worker pool but may run XNNPACK on fewer threads than asked (tensorflow/tfjs#8513): say so.
+  const short = wasmThreadsAsked > threads ? `; ${wasmThreadsAsked} asked for, tfjs started ${threads} (tensorflow/tfjs#8513)` : '';
+  return threads > 0 ? { ...device, label: `WebAssembly SIMD, ${threads} thread${threads === 1 ? '' : 's'}${short}` } : device;
+}
+
+/** A backend the worker bundles (registered on import): setBackend resolves false, and logs why, when it fails to start. */
+async function startBundled(name: string): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new Error('failed to initialize (see the console)');
 }
 
 /**
@@ -73,13 +65,24 @@ function bundled(name: 'webgpu' | 'webgl' | 'wasm' | 'cpu', summary: string, pro
  */
 export function browserEngineRegistry(options: { wasmThreads?: number } = {}): EngineRegistry {
   return new EngineRegistry([
-    bundled('webgpu', 'TensorFlow.js on WebGPU: the GPU', probeWebgpu),
-    bundled('webgl', 'TensorFlow.js on WebGL 2: the GPU, where WebGPU is missing', probeWebgl),
-    bundled('wasm', 'TensorFlow.js on WebAssembly with SIMD (threads when cross-origin isolated)', () => probeWasm(options.wasmThreads ?? 0)),
-    bundled('cpu', 'TensorFlow.js in plain JavaScript (slow)', async () => ({ available: true, device: { kind: 'cpu', label: 'plain JavaScript' } })),
+    tfjsBackendEngine({ name: 'webgpu', summary: 'TensorFlow.js on WebGPU: the GPU', probe: probeWebgpu, start: () => startBundled('webgpu') }),
+    tfjsBackendEngine({ name: 'webgl', summary: 'TensorFlow.js on WebGL 2: the GPU, where WebGPU is missing', probe: probeWebgl, start: () => startBundled('webgl') }),
+    tfjsBackendEngine({
+      name: 'wasm',
+      summary: 'TensorFlow.js on WebAssembly with SIMD (threads when cross-origin isolated)',
+      probe: () => probeWasm(options.wasmThreads ?? 0),
+      start: () => startBundled('wasm'),
+      startedDevice: wasmStartedDevice,
+    }),
+    tfjsBackendEngine({
+      name: 'cpu',
+      summary: 'TensorFlow.js in plain JavaScript (slow)',
+      probe: async () => ({ available: true, device: { kind: 'cpu', label: 'plain JavaScript' } }),
+      start: () => startBundled('cpu'),
+    }),
   ]);
 }
 
-/** `?backend=` values: `auto` (the default) or an engine by name. */
-export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+/** `?backend=` values: `auto` (the default) or an engine of the registry by name. */
+export const BACKEND_CHOICES: readonly string[] = ['auto', ...browserEngineRegistry().names];
+export type BackendChoice = string;

@@ -16,7 +16,7 @@ export interface ExportOptions {
   settings?: ExportSettings;
 }
 
-/** The files of an export from an already-read source (the layer specs and weights). */
+/** The files of an export from an already-read source (the resolved description and weights). */
 export function sourceFiles(source: NetworkSource, format: ExportFormat, options: ExportOptions = {}): ExportedFile[] {
   const settings = options.settings ?? {};
   const { encoder, decoder } = vaeNetworks(source);

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convDescription, layerSpecs, resolveVaeConfig, Vae } from '@vae/model';
+import { convDescription, Vae, type ResolvedLayer } from '@vae/model';
 import { describe, expect, it } from 'vitest';
 import { ExportError } from './export-error.js';
 import { EXPORT_FORMATS } from './export-format.js';
@@ -20,7 +20,7 @@ async function smallSource(): Promise<NetworkSource> {
 }
 
 describe('vaeNetworks', () => {
-  it('builds both networks from layerSpecs: every layer in order, with its activation and weights', async () => {
+  it('builds both networks from the resolved description: every layer in order, with its activation and weights', async () => {
     const source = await smallSource();
     const { encoder, decoder } = vaeNetworks(source);
     const shape = (n: (typeof encoder.nodes)[number]) => (n.kind === 'dense' ? [n.name, n.input, n.inputDim, n.outputDim, n.activation] : [n.name, n.input, n.activation]);
@@ -42,21 +42,27 @@ describe('vaeNetworks', () => {
 });
 
 describe('refusals: what the exporter cannot express is never written', () => {
-  const specs = layerSpecs(resolveVaeConfig({ inputDim: 6, encoderHidden: [5, 4], latentDim: 2, decoderHidden: [3] }));
+  /** A copy of `source` whose layer `name` is changed by `change` (a fake: what a future variant might hold). */
+  function withLayer(source: NetworkSource, name: string, change: (layer: ResolvedLayer) => ResolvedLayer): NetworkSource {
+    const model = structuredClone(source.model);
+    const swap = (l: ResolvedLayer) => (l.layer.name === name ? change(l) : l);
+    const steps = (list: typeof model.encoder) => list.map((s) => (s.kind === 'weighted' ? { ...s, resolved: swap(s.resolved) } : s));
+    return { ...source, model: { ...model, encoder: steps(model.encoder), mu: swap(model.mu), logvar: swap(model.logvar), decoder: steps(model.decoder) } };
+  }
 
-  it.each(EXPORT_FORMATS)('%s: an activation it does not know (a fake spec) is refused, naming the layer', async (format) => {
+  it.each(EXPORT_FORMATS)('%s: an activation it does not know (a fake layer) is refused, naming the layer', async (format) => {
     const source = await smallSource();
     // "constructor": a name every object has, which a lookup by `in` would take for a known one.
     for (const activation of ['gelu', 'constructor']) {
-      const fake = { ...source, specs: { ...specs, decoder: [{ ...specs.decoder[0]!, activation: activation as never }, specs.decoder[1]!] } };
+      const fake = withLayer(source, 'decoder.0', (l) => ({ ...l, layer: { ...l.layer, activation: activation as never } }));
       expect(() => sourceFiles(fake, format)).toThrow(ExportError);
       expect(() => sourceFiles(fake, format)).toThrow(new RegExp(`^layer "decoder\\.0" of the decoder: activation "${activation}" is not one this .* writer knows \\(.*relu.*\\); it writes no file`));
     }
   });
 
-  it('a layer of a kind it does not know (a spec field it has never seen) is refused, not written as a dense layer', async () => {
+  it('a layer of a kind it does not know (a field it has never seen) is refused, not written as a dense layer', async () => {
     const source = await smallSource();
-    const fake = { ...source, specs: { ...specs, encoder: [specs.encoder[0]!, { ...specs.encoder[1]!, kind: 'conv2d', kernelSize: 3 }] } };
+    const fake = withLayer(source, 'encoder.1', (l) => ({ ...l, layer: { ...l.layer, kind: 'conv2d', kernelSize: 3 } as never }));
     for (const format of EXPORT_FORMATS) {
       expect(() => sourceFiles(fake, format)).toThrow(/^layer "encoder\.1": field "kind", "kernelSize" is not one this exporter knows .*update @vae\/export/);
     }
@@ -70,13 +76,13 @@ describe('refusals: what the exporter cannot express is never written', () => {
     expect(() => vaeNetworks({ ...source, weights: wrong })).toThrow('layer "encoder.1": weight "encoder.1.kernel" has shape [4, 5], expected [5, 4]');
   });
 
-  it('layer specs that do not chain, or that reuse a name, are refused', async () => {
+  it('layers that do not chain, or that reuse a name, are refused', async () => {
     const source = await smallSource();
-    const gap = { ...specs, mu: { ...specs.mu, inputDim: 5 } };
-    expect(() => vaeNetworks({ ...source, specs: gap })).toThrow('layer "mu": takes 5 inputs but "encoder.1" gives 4');
-    const clash = { ...specs, decoder: [{ ...specs.decoder[0]!, name: 'z' }, specs.decoder[1]!] };
+    const gap = withLayer(source, 'mu', (l) => ({ ...l, inputShape: [5] }));
+    expect(() => vaeNetworks(gap)).toThrow('layer "mu": takes 5 inputs but "encoder.1" gives 4');
+    const clash = withLayer(source, 'decoder.0', (l) => ({ ...l, layer: { ...l.layer, name: 'z' } }));
     const weights = { ...source.weights, 'z.kernel': source.weights['decoder.0.kernel']!, 'z.bias': source.weights['decoder.0.bias']! };
-    expect(() => vaeNetworks({ ...source, specs: clash, weights })).toThrow('layer "z": the decoder would have two tensors named "z"');
+    expect(() => vaeNetworks({ ...clash, weights })).toThrow('layer "z": the decoder would have two tensors named "z"');
   });
 
   it('exportVae writes nothing when the model cannot be exported', async () => {

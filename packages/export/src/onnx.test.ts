@@ -96,7 +96,7 @@ describe('ONNX files', () => {
       ['probabilities', ['batch', 784]],
       ['logits', ['batch', 784]],
     ]);
-    // The layers come from layerSpecs: 2 → 16 (ReLU) → 784, then the sigmoid and the named logits.
+    // The layers come from the description: 2 → 16 (ReLU) → 784, then the sigmoid and the named logits.
     expect(model.graph!.node!.map((n) => n.opType)).toEqual(['Gemm', 'Relu', 'Gemm', 'Sigmoid', 'Identity']);
     expect(model.graph!.initializer!.map((t) => [t.name, t.dims!.map(Number)])).toEqual([
       ['decoder.0.kernel', [2, 16]],

@@ -1,5 +1,3 @@
-import type { Activation } from './dense.js';
-
 /** Sizes of the MLP VAE. The defaults are the reference model of the PyTorch VAE tutorial. */
 export interface VaeConfig {
   /** Flattened input size, e.g. 784 for 28×28 images. */
@@ -51,32 +49,5 @@ export function resolveVaeConfig(partial: Partial<VaeConfig> = {}): VaeConfig {
     encoderHidden: [...merged.encoderHidden],
     latentDim: checkPositiveInt(merged.latentDim, 'latentDim'),
     decoderHidden: [...merged.decoderHidden],
-  };
-}
-
-/** One dense layer: its shape, its activation and its stable name in saved files, e.g. `encoder.0`. */
-export interface LayerSpec {
-  name: string;
-  inputDim: number;
-  outputDim: number;
-  /** Applied after x·W + b. The decoder's last layer is `linear`: it gives logits, and `decode` applies the sigmoid. */
-  activation: Activation;
-}
-
-/**
- * The dense layers of a VAE with this config, in a fixed order: the one description of the network
- * that the model, saving, gradients and the exporters (`@vae/export`) all read.
- */
-export function layerSpecs(config: VaeConfig): { encoder: LayerSpec[]; mu: LayerSpec; logvar: LayerSpec; decoder: LayerSpec[] } {
-  // Hidden layers are ReLU; `last` is the final layer's: ReLU in the encoder (the heads follow), linear in the decoder (the logits).
-  const chain = (prefix: string, dims: number[], last: Activation): LayerSpec[] =>
-    dims.slice(1).map((outputDim, i) => ({ name: `${prefix}.${i}`, inputDim: dims[i]!, outputDim, activation: i === dims.length - 2 ? last : 'relu' }));
-  const encoderDims = [config.inputDim, ...config.encoderHidden];
-  const encoderOut = encoderDims[encoderDims.length - 1]!;
-  return {
-    encoder: chain('encoder', encoderDims, 'relu'),
-    mu: { name: 'mu', inputDim: encoderOut, outputDim: config.latentDim, activation: 'linear' },
-    logvar: { name: 'logvar', inputDim: encoderOut, outputDim: config.latentDim, activation: 'linear' },
-    decoder: chain('decoder', [config.latentDim, ...config.decoderHidden, config.inputDim], 'linear'),
   };
 }

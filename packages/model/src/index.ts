@@ -1,4 +1,4 @@
-export { DEFAULT_VAE_CONFIG, layerSpecs, resolveVaeConfig, type LayerSpec, type VaeConfig } from './config.js';
+export { DEFAULT_VAE_CONFIG, resolveVaeConfig, type VaeConfig } from './config.js';
 export { denseBackward, denseForward, type Activation, type DenseGrads, type DenseParams } from './dense.js';
 export { crc32, crc32Hex } from './crc32.js';
 export { ModelFileError } from './errors.js';

@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { NativeVaeTrainer, isNativeAvailable, nativeInfo, nativeLoadError } from '../dist/index.js';
-import { REFERENCE_CONFIG, initialWeights, seededRandom } from './reference-setup.mjs';
+import { REFERENCE_CONFIG, REFERENCE_MODEL, initialWeights, seededRandom } from './reference-setup.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -59,7 +59,7 @@ if (!json) {
   console.log(`K = ${k}, ${images} images, ${perCall} per call, ${repeats} interleaved rounds; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
 
-const cells = threadCounts.map((threads) => ({ threads, rates: [], trainer: new NativeVaeTrainer({ config, weights: initial, threads }), check: 0 }));
+const cells = threadCounts.map((threads) => ({ threads, rates: [], trainer: new NativeVaeTrainer({ model: REFERENCE_MODEL, weights: initial, threads }), check: 0 }));
 const run = (cell, count) => {
   let call = 0;
   const t0 = performance.now();

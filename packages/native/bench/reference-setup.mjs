@@ -1,7 +1,10 @@
 // What the benches share: the reference model, a seeded generator, and its PyTorch-style initial weights.
-import { nativeWeightShapes } from '../dist/index.js';
+import { mlpDescription, weightShapes } from '@vae/model/description';
 
 export const REFERENCE_CONFIG = { inputDim: 784, encoderHidden: [512, 256], latentDim: 20, decoderHidden: [256, 512] };
+
+/** The reference model as the trainer takes it: its description. */
+export const REFERENCE_MODEL = mlpDescription(REFERENCE_CONFIG);
 
 /** A Park–Miller generator (repeatable across runs and builds) with a Box–Muller normal. */
 export function seededRandom(seed = 12345) {
@@ -13,10 +16,10 @@ export function seededRandom(seed = 12345) {
   return { uniform, normal };
 }
 
-/** PyTorch's nn.Linear init: uniform in ±1/√fan_in, per tensor in `nativeWeightShapes` order. */
+/** PyTorch's nn.Linear init: uniform in ±1/√fan_in, per tensor in the description's order (`weightShapes`). */
 export function initialWeights(config, uniform) {
-  return nativeWeightShapes(config).map((shape, i, all) => {
-    const fanIn = shape.length === 2 ? shape[0] : all[i - 1][0];
+  return weightShapes(mlpDescription(config)).map(({ shape }, i, all) => {
+    const fanIn = shape.length === 2 ? shape[0] : all[i - 1].shape[0];
     const bound = 1 / Math.sqrt(fanIn);
     return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (2 * uniform() - 1) * bound);
   });

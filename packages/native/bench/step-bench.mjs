@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { NativeVaeTrainer, isNativeAvailable, nativeInfo, nativeLoadError } from '../dist/index.js';
-import { REFERENCE_CONFIG, initialWeights, seededRandom } from './reference-setup.mjs';
+import { REFERENCE_CONFIG, REFERENCE_MODEL, initialWeights, seededRandom } from './reference-setup.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -82,7 +82,10 @@ const pixels = (count) => {
 /** A trainer of the raw binding of one build (NativeVaeTrainer's defaults, no argument checks). */
 const rawTrainer = (addon, mode) =>
   new (createRequire(import.meta.url)(addonFiles[addon]()).Trainer)({
-    ...config,
+    inputDim: config.inputDim,
+    latentDim: config.latentDim,
+    encoder: REFERENCE_MODEL.encoder,
+    decoder: REFERENCE_MODEL.decoder,
     learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, beta: 1,
     reconstruction: 'bernoulli', gaussianLo: 0, gaussianHi: 1, gaussianSigma: 1, gaussianIncludeConstant: false,
     threads: mode.threads, parallel: mode.parallel ?? 'auto', sparseInput: mode.sparseInput ?? true,
@@ -95,7 +98,7 @@ for (const n of batches) {
     eps: Float32Array.from({ length: n * config.latentDim }, normal),
   }));
   for (const mode of modes) {
-    if (addons.length === 0) cells.push({ n, mode, pool, rates: [], loss: 0, k: 0, trainer: new NativeVaeTrainer({ config, weights: initial, ...mode }) });
+    if (addons.length === 0) cells.push({ n, mode, pool, rates: [], loss: 0, k: 0, trainer: new NativeVaeTrainer({ model: REFERENCE_MODEL, weights: initial, ...mode }) });
     for (const addon of addons) cells.push({ n, mode, addon, pool, rates: [], loss: 0, k: 0, trainer: rawTrainer(addon, mode) });
   }
 }

@@ -1,8 +1,9 @@
 /**
- * @vae/native/engine: everything in `@vae/native` plus `nativeStepEngine`, the adapter that lets
- * `@vae/train`'s `train({ engine })` run its steps in the addon. Kept apart so the main entry
- * needs no TensorFlow.js.
+ * @vae/native/engine: everything in `@vae/native` plus what plugs the addon into `@vae/train`:
+ * `nativeEngine` (an `EngineDefinition` for the registry), `nativeStepEngine` (for
+ * `train({ engine })`) and `nativeLogWeights`. Kept apart so the main entry needs no TensorFlow.js.
  */
 export * from './index.js';
-export { nativeModelConfig, nativeStepEngine, nativeSupports, requireNativeConfig, type NativeStepEngineOptions } from './step-engine.js';
+export { nativeEngine } from './native-engine.js';
+export { nativeStepEngine, nativeSupports, type NativeStepEngineOptions } from './step-engine.js';
 export { nativeLogWeights } from './log-weights.js';

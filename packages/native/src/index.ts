@@ -1,13 +1,6 @@
 import { availableParallelism } from 'node:os';
+import { resolveModel, weightShapes, type LayerDescription, type ModelDescription } from '@vae/model/description';
 import { loadAddon, type AddonKind, type AddonLoad } from './load-addon.js';
-
-/** Sizes of the MLP VAE; the same shape as `@vae/model`'s `VaeConfig` (a resolved one: no defaults here). */
-export interface NativeVaeConfig {
-  inputDim: number;
-  encoderHidden: readonly number[];
-  latentDim: number;
-  decoderHidden: readonly number[];
-}
 
 export type NativeReconstruction = 'bernoulli' | 'gaussian';
 
@@ -32,8 +25,13 @@ export interface NativeGaussianOptions {
 }
 
 export interface NativeVaeTrainerOptions {
-  config: NativeVaeConfig;
-  /** Initial weights in `vae.namedVariables()` order: per dense layer its kernel [in, out] (row-major) then bias [out]. Copied. */
+  /**
+   * The network, as `@vae/model` describes it (`vae.description`, `mlpDescription(…)`). The addon
+   * has kernels for dense layers with `relu` or `linear` activations and refuses any other layer,
+   * naming it (see `nativeDeclines`).
+   */
+  model: ModelDescription;
+  /** Initial weights in `weightShapes(model)` order (= `vae.namedVariables()`): per layer its kernel [in, out] (row-major) then bias [out]. Copied. */
   weights: readonly Float32Array[];
   /** Adam, as tfjs' `tf.train.adam(learningRate, beta1, beta2, epsilon)`. Defaults 1e-3, 0.9, 0.999, 1e-8. */
   learningRate?: number;
@@ -108,39 +106,15 @@ export interface NativeInfo extends NativeBindingInfo {
 }
 
 /**
- * A layer as the addon takes it: `@vae/model`'s `LayerDescription` fields. The addon has kernels for
- * `dense` layers with `relu` or `linear` activations (the decoder's last one linear, `inputDim`
- * wide: the logits) and refuses any other layer with an error naming it.
- */
-export interface NativeLayer {
-  type: string;
-  units?: number;
-  activation?: string;
-  /** Weight names `<name>.kernel`, `<name>.bias`; default `encoder.<i>` / `decoder.<j>`. */
-  name?: string;
-}
-
-/** The layer lists the addon takes for an MLP config: dense ReLU layers, the decoder's linear output layer last. */
-export function nativeLayers(config: NativeVaeConfig): { encoder: NativeLayer[]; decoder: NativeLayer[] } {
-  const dense = (units: number, activation: 'relu' | 'linear'): NativeLayer => ({ type: 'dense', units, activation });
-  return {
-    encoder: config.encoderHidden.map((units) => dense(units, 'relu')),
-    decoder: [...config.decoderHidden.map((units) => dense(units, 'relu')), dense(config.inputDim, 'linear')],
-  };
-}
-
-/**
- * Options as the addon takes them (flat, every field present). The model is `encoder` and
- * `decoder` (layer lists, as the model description gives them), or — the older form — the MLP's
- * widths `encoderHidden` and `decoderHidden`.
+ * What the addon is given to build its trainer (flat, every field present): the model as the
+ * description's layer lists (`encoder`, `decoder`: the addon reads each layer's type, name, units
+ * and activation, and refuses a layer it has no kernel for), its sizes, and the settings.
  */
 export interface NativeTrainerInit {
   inputDim: number;
-  encoder?: NativeLayer[];
-  encoderHidden?: number[];
+  encoder: readonly LayerDescription[];
   latentDim: number;
-  decoder?: NativeLayer[];
-  decoderHidden?: number[];
+  decoder: readonly LayerDescription[];
   learningRate: number;
   beta1: number;
   beta2: number;
@@ -156,6 +130,23 @@ export interface NativeTrainerInit {
   /** Default true. */
   sparseInput?: boolean;
   weights: Float32Array[];
+}
+
+/**
+ * Why the addon cannot train `model` (one line naming the layer), or undefined when it can: it has
+ * kernels for dense layers with `relu` or `linear` activations, the Gaussian heads, and a linear
+ * output layer. Throws `ModelDescriptionError` for a description that describes no model.
+ */
+export function nativeDeclines(model: ModelDescription): string | undefined {
+  const resolved = resolveModel(model);
+  for (const part of ['encoder', 'decoder'] as const) {
+    for (const step of resolved[part]) {
+      if (step.kind === 'reshape') return `the addon has kernels for dense layers only (an MLP VAE): the ${part} has a reshape layer`;
+      const { layer } = step.resolved;
+      if (layer.type !== 'dense') return `the addon has kernels for dense layers only (an MLP VAE): layer "${layer.name}" is ${layer.type}`;
+    }
+  }
+  return undefined;
 }
 
 export interface NativeTrainerHandle {
@@ -216,58 +207,13 @@ export function nativeInfo(): NativeInfo | undefined {
   };
 }
 
-/** Names of the weights in `vae.namedVariables()` order (`encoder.0.kernel`, `encoder.0.bias`, …, `mu.*`, `logvar.*`, `decoder.*`). */
-export function nativeWeightNames(config: NativeVaeConfig): string[] {
-  return layers(config).flatMap((l) => [`${l.name}.kernel`, `${l.name}.bias`]);
-}
-
-/** Shapes of the weights in `namedVariables()` order: kernel [in, out], bias [out]. */
-export function nativeWeightShapes(config: NativeVaeConfig): number[][] {
-  return layers(config).flatMap((l) => [[l.inputDim, l.outputDim], [l.outputDim]]);
-}
-
-function layers(config: NativeVaeConfig): Array<{ name: string; inputDim: number; outputDim: number }> {
-  const chain = (prefix: string, dims: number[]) =>
-    dims.slice(1).map((outputDim, i) => ({ name: `${prefix}.${i}`, inputDim: dims[i]!, outputDim }));
-  const encoderDims = [config.inputDim, ...config.encoderHidden];
-  const h = encoderDims[encoderDims.length - 1]!;
-  return [
-    ...chain('encoder', encoderDims),
-    { name: 'mu', inputDim: h, outputDim: config.latentDim },
-    { name: 'logvar', inputDim: h, outputDim: config.latentDim },
-    ...chain('decoder', [config.latentDim, ...config.decoderHidden, config.inputDim]),
-  ];
-}
-
 const WHO = 'NativeVaeTrainer';
-
-function positiveInt(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`${WHO}: ${field}: expected a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
 
 function finite(value: unknown, field: string, check: (v: number) => boolean, expected: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) {
     throw new RangeError(`${WHO}: ${field}: expected ${expected}, got ${JSON.stringify(value)}`);
   }
   return value;
-}
-
-function checkConfig(config: NativeVaeConfig): NativeVaeConfig {
-  if (typeof config !== 'object' || config === null) throw new TypeError(`${WHO}: config: expected a VaeConfig object`);
-  const widths = (field: 'encoderHidden' | 'decoderHidden') => {
-    const w = config[field];
-    if (!Array.isArray(w)) throw new TypeError(`${WHO}: config.${field}: expected an array of positive integers, got ${JSON.stringify(w)}`);
-    return w.map((v, i) => positiveInt(v, `config.${field}[${i}]`));
-  };
-  return {
-    inputDim: positiveInt(config.inputDim, 'config.inputDim'),
-    encoderHidden: widths('encoderHidden'),
-    latentDim: positiveInt(config.latentDim, 'config.latentDim'),
-    decoderHidden: widths('decoderHidden'),
-  };
 }
 
 function checkTensors(list: readonly Float32Array[], names: string[], shapes: number[][], field: string): Float32Array[] {
@@ -293,7 +239,11 @@ function checkTensors(list: readonly Float32Array[], names: string[], shapes: nu
  * Owns native memory and threads: call `dispose()` (the GC also frees it, later).
  */
 export class NativeVaeTrainer {
-  readonly config: NativeVaeConfig;
+  /** The network it trains (as resolved from the options: defaults filled, checked). */
+  readonly model: ModelDescription;
+  /** Values per image and the size of z. */
+  readonly inputDim: number;
+  readonly latentDim: number;
   readonly threads: number;
   readonly parallel: NativeParallel;
   readonly weightNames: readonly string[];
@@ -304,11 +254,16 @@ export class NativeVaeTrainer {
     const binding = loadNative();
     if (!binding) throw new Error(`${WHO}: the native addon is unavailable: ${nativeLoadError()}`);
     if (typeof options !== 'object' || options === null) throw new TypeError(`${WHO}: expected an options object`);
-    const config = checkConfig(options.config);
-    this.config = config;
-    this.weightNames = nativeWeightNames(config);
-    this.shapes = nativeWeightShapes(config);
-    const weights = checkTensors(options.weights, [...this.weightNames], this.shapes, 'weights');
+    const resolved = resolveModel(options.model);
+    const declined = nativeDeclines(resolved.description);
+    if (declined) throw new RangeError(`${WHO}: model: ${declined}`);
+    this.model = resolved.description;
+    this.inputDim = resolved.inputSize;
+    this.latentDim = resolved.description.latentDim;
+    const weights = weightShapes(resolved.description);
+    this.weightNames = weights.map((w) => w.name);
+    this.shapes = weights.map((w) => w.shape);
+    const initial = checkTensors(options.weights, [...this.weightNames], this.shapes, 'weights');
     const learningRate = finite(options.learningRate ?? 1e-3, 'learningRate', (v) => v > 0, 'a number > 0');
     const beta1 = finite(options.beta1 ?? 0.9, 'beta1', (v) => v >= 0 && v < 1, 'a number in [0, 1)');
     const beta2 = finite(options.beta2 ?? 0.999, 'beta2', (v) => v >= 0 && v < 1, 'a number in [0, 1)');
@@ -338,9 +293,10 @@ export class NativeVaeTrainer {
     this.threads = threads;
     this.parallel = parallel;
     this.handle = new binding.Trainer({
-      inputDim: config.inputDim,
-      latentDim: config.latentDim,
-      ...nativeLayers(config),
+      inputDim: this.inputDim,
+      latentDim: this.latentDim,
+      encoder: resolved.description.encoder,
+      decoder: resolved.description.decoder,
       learningRate,
       beta1,
       beta2,
@@ -354,7 +310,7 @@ export class NativeVaeTrainer {
       threads,
       parallel,
       sparseInput,
-      weights,
+      weights: initial,
     });
   }
 
@@ -376,7 +332,7 @@ export class NativeVaeTrainer {
    */
   stepRows(images: Uint8Array, rowLength: number, indices: Uint32Array, start: number, n: number, table: Float32Array, eps: Float32Array): number {
     const who = `${WHO}.stepRows`;
-    const { inputDim, latentDim } = this.config;
+    const { inputDim, latentDim } = this;
     if (!(images instanceof Uint8Array)) throw new TypeError(`${who}: images: expected a Uint8Array`);
     if (rowLength !== inputDim) throw new RangeError(`${who}: rowLength: is ${JSON.stringify(rowLength)}, expected inputDim = ${inputDim}`);
     if (!(indices instanceof Uint32Array)) throw new TypeError(`${who}: indices: expected a Uint32Array`);
@@ -420,7 +376,7 @@ export class NativeVaeTrainer {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new RangeError(`${who}: n: expected a positive integer, got ${JSON.stringify(n)}`);
     if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) throw new RangeError(`${who}: k: expected a positive integer, got ${JSON.stringify(k)}`);
     if (n * k > 0x7fffffff) throw new RangeError(`${who}: n × k: is ${n} × ${k} = ${n * k}, at most ${0x7fffffff} draws per call`);
-    const { inputDim, latentDim } = this.config;
+    const { inputDim, latentDim } = this;
     if (!(x instanceof Float32Array)) throw new TypeError(`${who}: x: expected a Float32Array`);
     if (x.length !== n * inputDim) {
       throw new RangeError(`${who}: x: has ${x.length} values, expected n × inputDim = ${n} × ${inputDim} = ${n * inputDim}`);
@@ -490,7 +446,7 @@ export class NativeVaeTrainer {
   private checkBatch(method: string, x: Float32Array, n: number, eps: Float32Array): void {
     const who = `${WHO}.${method}`;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new RangeError(`${who}: n: expected a positive integer, got ${JSON.stringify(n)}`);
-    const { inputDim, latentDim } = this.config;
+    const { inputDim, latentDim } = this;
     if (!(x instanceof Float32Array)) throw new TypeError(`${who}: x: expected a Float32Array`);
     if (x.length !== n * inputDim) {
       throw new RangeError(`${who}: x: has ${x.length} values, expected n × inputDim = ${n} × ${inputDim} = ${n * inputDim}`);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Vae, type VaeConfig } from '@vae/model';
+import { Vae, mlpDescription, type VaeConfig } from '@vae/model';
 import { standardNormalNoise } from '@vae/train';
 import { describe, expect, it } from 'vitest';
 import { NativeVaeTrainer, isNativeAvailable, nativeLoadError, type NativeParallel, type NativeVaeTrainerOptions } from './index.js';
@@ -32,11 +32,11 @@ describe.skipIf(!available)(title, () => {
     for (const loss of LOSSES) {
       for (const mode of MODES) {
         const what = `${JSON.stringify(loss)}, ${JSON.stringify(mode)}`;
-        const switched = new NativeVaeTrainer({ config: CONFIG, weights, ...loss, ...mode, beta: 1 });
+        const switched = new NativeVaeTrainer({ model: mlpDescription(CONFIG), weights, ...loss, ...mode, beta: 1 });
         // One step at β = 1 first: the change comes between steps, as in a warm-up.
         const first = batch(16, 1);
         switched.step(first.x, 16, first.eps);
-        const made = new NativeVaeTrainer({ config: CONFIG, weights: switched.getWeights(), ...loss, ...mode, beta: 0.3 });
+        const made = new NativeVaeTrainer({ model: mlpDescription(CONFIG), weights: switched.getWeights(), ...loss, ...mode, beta: 0.3 });
         made.setAdamState(switched.getAdamState());
         switched.setKlBeta(0.3);
         for (let s = 2; s <= 4; s++) {
@@ -49,7 +49,7 @@ describe.skipIf(!available)(title, () => {
         expect(switched.getAdamState(), what).toEqual(made.getAdamState());
         // β changes the loss here (so the equalities say something), and back to 1 is the β = 1 trainer again.
         const { x, eps } = batch(8, 99);
-        const atOne = new NativeVaeTrainer({ config: CONFIG, weights: switched.getWeights(), ...loss, ...mode, beta: 1 });
+        const atOne = new NativeVaeTrainer({ model: mlpDescription(CONFIG), weights: switched.getWeights(), ...loss, ...mode, beta: 1 });
         expect(switched.evaluate(x, 8, eps).loss).not.toBe(atOne.evaluate(x, 8, eps).loss);
         switched.setKlBeta(1);
         expect(switched.evaluate(x, 8, eps)).toEqual(atOne.evaluate(x, 8, eps));
@@ -59,7 +59,7 @@ describe.skipIf(!available)(title, () => {
   });
 
   it('refuses a β that is not a finite number ≥ 0, and use after dispose', () => {
-    const trainer = new NativeVaeTrainer({ config: CONFIG, weights: initialWeights() });
+    const trainer = new NativeVaeTrainer({ model: mlpDescription(CONFIG), weights: initialWeights() });
     for (const bad of [-0.5, Number.NaN, Number.POSITIVE_INFINITY, '1' as unknown as number]) {
       expect(() => trainer.setKlBeta(bad)).toThrow(new RangeError(`NativeVaeTrainer: setKlBeta: beta: expected a finite number ≥ 0, got ${JSON.stringify(bad)}`));
     }

@@ -1,11 +1,11 @@
 // The addon takes the model as layer lists (`encoder`, `decoder`: the model description's layers)
-// and builds its ops from them: the same numbers as the older width lists, dense layers of either
-// activation as tfjs computes them, and a clear refusal of any layer it has no kernel for.
+// and builds its ops from them: dense layers of either activation as tfjs computes them, weights
+// named as the description names them, and a clear refusal of any layer it has no kernel for.
 import * as tf from '@tensorflow/tfjs-core';
 import { elbo, elboGrad } from '@vae/loss';
 import { Vae, disposeForwardPass, mlpDescription, type ModelDescription } from '@vae/model';
 import { describe, expect, it } from 'vitest';
-import { isNativeAvailable, loadNative, nativeLayers, nativeLoadError, type NativeLayer, type NativeTrainerInit } from './index.js';
+import { isNativeAvailable, loadNative, nativeLoadError, NativeVaeTrainer, type NativeTrainerInit } from './index.js';
 
 const available = isNativeAvailable();
 const title = available ? 'the addon’s layer list' : `the addon’s layer list — SKIPPED, native addon unavailable: ${nativeLoadError()}`;
@@ -22,7 +22,7 @@ function weightsOf(vae: Vae): Float32Array[] {
   return vae.namedVariables().map(({ variable }) => Float32Array.from(variable.dataSync() as Float32Array));
 }
 
-function init(inputDim: number, latentDim: number, weights: Float32Array[], model: Partial<NativeTrainerInit>): NativeTrainerInit {
+function init(inputDim: number, latentDim: number, weights: Float32Array[], model: Pick<NativeTrainerInit, 'encoder' | 'decoder'> & Partial<NativeTrainerInit>): NativeTrainerInit {
   return {
     inputDim, latentDim, learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, beta: 1,
     reconstruction: 'bernoulli', gaussianLo: 0, gaussianHi: 1, gaussianSigma: 1, gaussianIncludeConstant: false,
@@ -53,14 +53,14 @@ function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe.skipIf(!available)(title, () => {
-  it('computes bit for bit what the width lists (encoderHidden, decoderHidden) compute', () => {
+  it('takes the description’s layers as they are: NativeVaeTrainer passes them through, bit for bit, with their names', () => {
     const binding = loadNative()!;
-    const config = { inputDim: 37, encoderHidden: [70, 33], latentDim: 5, decoderHidden: [17, 41] };
-    const vae = new Vae(config, { seed: 3 });
+    const description = mlpDescription({ inputDim: 37, encoderHidden: [70, 33], latentDim: 5, decoderHidden: [17, 41] });
+    const vae = new Vae(description, { seed: 3 });
     for (const mode of MODES) {
-      const a = new binding.Trainer(init(37, 5, weightsOf(vae), { encoderHidden: config.encoderHidden, decoderHidden: config.decoderHidden, ...mode }));
-      const b = new binding.Trainer(init(37, 5, weightsOf(vae), { ...nativeLayers(config), ...mode }));
-      expect(b.tensorNames()).toEqual(a.tensorNames());
+      const a = new binding.Trainer(init(37, 5, weightsOf(vae), { encoder: description.encoder, decoder: description.decoder, ...mode }));
+      const b = new NativeVaeTrainer({ model: description, weights: weightsOf(vae), ...mode });
+      expect(a.tensorNames()).toEqual(vae.namedVariables().map(({ name }) => name));
       for (const [i, n] of [5, 300, 2].entries()) {
         const { x, eps } = batch(37, 5, n, 10 + i);
         expect(Object.is(b.step(x, n, eps), a.step(x, n, eps)), `${JSON.stringify(mode)}: step ${i}`).toBe(true);
@@ -83,8 +83,6 @@ describe.skipIf(!available)(title, () => {
       decoder: base.decoder.map((l, i) => ({ ...l, activation: i === 1 || i === base.decoder.length - 1 ? 'linear' : 'relu' }) as typeof l),
     };
     const vae = new Vae(description, { seed: 5 });
-    const toNative = (layers: ModelDescription['encoder']): NativeLayer[] =>
-      layers.map((l) => ({ type: l.type, units: (l as { units: number }).units, activation: (l as { activation: string }).activation, name: (l as { name: string }).name }));
     for (const n of [1, 7, 300]) {
       const { x, eps } = batch(36, 4, n, 40 + n);
       const ref = tf.tidy(() => {
@@ -98,7 +96,7 @@ describe.skipIf(!available)(title, () => {
         return { loss, gradients };
       });
       for (const mode of MODES) {
-        const t = new binding.Trainer(init(36, 4, weightsOf(vae), { encoder: toNative(description.encoder), decoder: toNative(description.decoder), ...mode }));
+        const t = new binding.Trainer(init(36, 4, weightsOf(vae), { encoder: description.encoder, decoder: description.decoder, ...mode }));
         expect(t.tensorNames()).toEqual(vae.namedVariables().map(({ name }) => name));
         const got = t.gradients(x, n, eps);
         const what = `n = ${n}, ${JSON.stringify(mode)}`;
@@ -113,8 +111,10 @@ describe.skipIf(!available)(title, () => {
   it('refuses any layer it has no kernel for, naming it, rather than training something else', () => {
     const binding = loadNative()!;
     const weights: Float32Array[] = [];
-    const dense = (units: number, activation = 'relu'): NativeLayer => ({ type: 'dense', units, activation });
-    const make = (encoder: NativeLayer[], decoder: NativeLayer[]) => () => new binding.Trainer(init(16, 2, weights, { encoder, decoder }));
+    type RawLayer = Record<string, unknown>; // what a caller of the raw addon may pass, checked or not
+    let named = 0;
+    const dense = (units: number, activation = 'relu'): RawLayer => ({ type: 'dense', name: `layer.${named++}`, units, activation });
+    const make = (encoder: RawLayer[], decoder: RawLayer[]) => () => new binding.Trainer(init(16, 2, weights, { encoder: encoder as never, decoder: decoder as never }));
     const out = dense(16, 'linear');
     expect(make([{ type: 'conv2d' }], [out])).toThrow(/encoder\[0\]: the native trainer has no kernel for a 'conv2d' layer/);
     expect(make([dense(8)], [{ type: 'reshape' }, out])).toThrow(/decoder\[0\]: the native trainer has no kernel for a 'reshape' layer/);
@@ -122,6 +122,8 @@ describe.skipIf(!available)(title, () => {
     expect(make([dense(8)], [dense(16)])).toThrow(/decoder\[0\]: the decoder's last layer gives the logits: expected a linear dense layer of inputDim = 16 units, got relu/);
     expect(make([dense(8)], [dense(15, 'linear')])).toThrow(/expected a linear dense layer of inputDim = 16 units, got linear with 15/);
     expect(make([dense(8)], [])).toThrow(/decoder: needs at least one layer/);
-    expect(make([{ type: 'dense', activation: 'relu' }], [out])).toThrow(/encoder\[0\]\.units/);
+    expect(make([{ type: 'dense', name: 'e', activation: 'relu' }], [out])).toThrow(/encoder\[0\]\.units/);
+    // Weight names come from the description only: a layer without one is refused, not named here.
+    expect(make([{ type: 'dense', units: 8, activation: 'relu' }], [out])).toThrow(/encoder\[0\]\.name: expected a string/);
   });
 });

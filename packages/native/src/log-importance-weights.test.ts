@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { reconstructionLoss, type ReconstructionOptions } from '@vae/loss';
-import { DEFAULT_VAE_CONFIG, Vae, type VaeConfig } from '@vae/model';
+import { DEFAULT_VAE_CONFIG, Vae, mlpDescription, type VaeConfig } from '@vae/model';
 import { describe, expect, it } from 'vitest';
 import { NativeVaeTrainer, isNativeAvailable, loadNative, nativeLoadError, type NativeParallel, type NativeVaeTrainerOptions } from './index.js';
 
@@ -111,7 +111,7 @@ describe.skipIf(!available)(title, () => {
           // Relative to the values (−100 to −1000 here); measured ≤ 5e-7: float32 rounding of the GEMMs and sums.
           expect(want.every(Number.isFinite)).toBe(true);
           for (const mode of MODES) {
-            const trainer = new NativeVaeTrainer({ config, weights: weightsOf(vae), ...loss, ...mode });
+            const trainer = new NativeVaeTrainer({ model: mlpDescription(config), weights: weightsOf(vae), ...loss, ...mode });
             const got = trainer.logImportanceWeights(x, n, k, eps);
             expect(got).toBeInstanceOf(Float32Array);
             expect(maxRelativeError(got, want), `${JSON.stringify(config)}, ${name}, n = ${n}, k = ${k}, ${JSON.stringify(mode)}`).toBeLessThan(1e-5);
@@ -133,9 +133,9 @@ describe.skipIf(!available)(title, () => {
     const { x, eps } = draws(config, n, k, 77, [0, 1]);
     const batch = draws(config, 32, 1, 78, [0, 1]);
 
-    const a = new NativeVaeTrainer({ config, weights: w0, threads: 2 });
-    const b = new NativeVaeTrainer({ config, weights: w0, threads: 1 });
-    const fresh = new NativeVaeTrainer({ config, weights: w0, threads: 2 });
+    const a = new NativeVaeTrainer({ model: mlpDescription(config), weights: w0, threads: 2 });
+    const b = new NativeVaeTrainer({ model: mlpDescription(config), weights: w0, threads: 1 });
+    const fresh = new NativeVaeTrainer({ model: mlpDescription(config), weights: w0, threads: 2 });
     const gradientsBefore = a.gradients(batch.x, 32, batch.eps);
     const first = a.logImportanceWeights(x, n, k, eps);
     expect(Array.from(b.logImportanceWeights(x, n, k, eps))).toEqual(Array.from(first));
@@ -163,7 +163,7 @@ describe.skipIf(!available)(title, () => {
     const vae = model(config, 2);
     const weights = weightsOf(vae);
     vae.dispose();
-    const trainer = new NativeVaeTrainer({ config, weights, threads: 2 });
+    const trainer = new NativeVaeTrainer({ model: mlpDescription(config), weights, threads: 2 });
     const { x, eps } = draws(config, 2, 3, 5, [0, 1]);
     expect(() => trainer.logImportanceWeights(x, 3, 3, eps)).toThrow(/logImportanceWeights: x: has 74 values, expected n × inputDim = 3 × 37 = 111/);
     expect(() => trainer.logImportanceWeights(x, 2, 4, eps)).toThrow(/logImportanceWeights: eps: has 30 values, expected n × k × latentDim = 2 × 4 × 5 = 40/);
@@ -176,8 +176,9 @@ describe.skipIf(!available)(title, () => {
     expect(trainer.logImportanceWeights(x, 2, 3, eps).length).toBe(6);
 
     // The raw addon checks what memory safety needs.
+    const { encoder, decoder } = mlpDescription(config);
     const raw = new (loadNative()!.Trainer)({
-      ...config, encoderHidden: [...config.encoderHidden], decoderHidden: [...config.decoderHidden],
+      inputDim: config.inputDim, latentDim: config.latentDim, encoder, decoder,
       learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, beta: 1,
       reconstruction: 'bernoulli', gaussianLo: 0, gaussianHi: 1, gaussianSigma: 1, gaussianIncludeConstant: false,
       threads: 2, parallel: 'auto', weights,

@@ -1,16 +1,15 @@
 import type { LogWeightsFunction, StepEngineContext } from '@vae/train';
 import { NativeVaeTrainer } from './index.js';
-import { requireNativeConfig } from './step-engine.js';
 
 /**
  * `@vae/train`'s `estimateLogLikelihood` on the addon: the model's current weights copied into a
  * trainer whose `logImportanceWeights` runs the k decoder passes per image on all threads.
  * Release it with `dispose` (the trainer's buffers are native memory). Throws for a model the
- * addon has no kernels for (see `nativeModelConfig`).
+ * addon has no kernels for (see `nativeDeclines`).
  */
 export function nativeLogWeights(model: StepEngineContext['model'], loss: Pick<StepEngineContext['loss'], 'reconstruction' | 'gaussian'> = {}, options: { threads?: number } = {}): { logWeights: LogWeightsFunction; dispose(): void } {
   const trainer = new NativeVaeTrainer({
-    config: requireNativeConfig(model),
+    model: model.description,
     weights: model.namedVariables().map(({ variable }) => variable.dataSync() as Float32Array),
     reconstruction: loss.reconstruction ?? 'bernoulli',
     gaussian: loss.gaussian,

@@ -1,15 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, gatherBatchInto, normalizationTable, shuffledIndices, type MnistSplit } from '@vae/data';
 import { elbo, elboGrad, type ElboOptions } from '@vae/loss';
-import { DEFAULT_VAE_CONFIG, Vae, disposeForwardPass, type VaeConfig } from '@vae/model';
+import { DEFAULT_VAE_CONFIG, Vae, disposeForwardPass, mlpDescription, weightShapes, type VaeConfig } from '@vae/model';
 import { describe, expect, it } from 'vitest';
 import {
   NativeVaeTrainer,
   isNativeAvailable,
   loadNative,
   nativeLoadError,
-  nativeWeightNames,
-  nativeWeightShapes,
   type NativeParallel,
   type NativeVaeTrainerOptions,
 } from './index.js';
@@ -48,6 +46,9 @@ function elboOptions(loss: Loss): ElboOptions {
     ...(loss.gaussian ? { gaussian: { ...loss.gaussian, range: loss.gaussian.range as [number, number] } } : {}),
   };
 }
+
+/** The weights' names in the model's order, as `@vae/model` gives them (the trainer takes and returns them in this order). */
+const nativeWeightNames = (config: VaeConfig) => weightShapes(mlpDescription(config)).map((w) => w.name);
 
 function weightsOf(vae: Vae): Float32Array[] {
   return vae.namedVariables().map(({ variable }) => Float32Array.from(variable.dataSync() as Float32Array));
@@ -209,15 +210,17 @@ describe('loading', () => {
     } else {
       expect(loadNative()).toBeUndefined();
       expect(nativeLoadError()).toMatch(/\w/);
-      expect(() => new NativeVaeTrainer({ config: SMALL, weights: [] })).toThrow(/unavailable/);
+      expect(() => new NativeVaeTrainer({ model: mlpDescription(SMALL), weights: [] })).toThrow(/unavailable/);
     }
   });
 
-  it('names and shapes the weights as Vae.namedVariables() does', () => {
+  it.skipIf(!available)('names the weights as Vae.namedVariables() does (the description’s names, in its order)', () => {
     for (const config of [REFERENCE, SMALL, BARE, ODD]) {
       const vae = new Vae(config);
-      expect(nativeWeightNames(config)).toEqual(vae.namedVariables().map((v) => v.name));
-      expect(nativeWeightShapes(config)).toEqual(vae.namedVariables().map((v) => v.variable.shape));
+      const trainer = new NativeVaeTrainer({ model: vae.description, weights: weightsOf(vae) });
+      expect(trainer.weightNames).toEqual(vae.namedVariables().map((v) => v.name));
+      expect(trainer.getWeights().map((w) => w.length)).toEqual(vae.namedVariables().map((v) => v.variable.size));
+      trainer.dispose();
       vae.dispose();
     }
   });
@@ -234,7 +237,7 @@ describe.skipIf(!available)(title, () => {
           const { x, eps } = batch(config, n, 100 * ci + n, range);
           const ref = tfjsGradients(vae, x, eps, n, elboOptions(loss));
           for (const mode of MODES) {
-            const trainer = new NativeVaeTrainer({ config, weights: weightsOf(vae), ...loss, ...mode });
+            const trainer = new NativeVaeTrainer({ model: mlpDescription(config), weights: weightsOf(vae), ...loss, ...mode });
             const got = trainer.gradients(x, n, eps);
             const what = `${JSON.stringify(config)}, ${name}, n = ${n}, ${JSON.stringify(mode)}`;
             relClose(got.loss, ref.loss, 1e-5);
@@ -260,8 +263,8 @@ describe.skipIf(!available)(title, () => {
         const ref = tfjsGradients(vae, x, eps, n, elboOptions({}));
         for (const mode of config === REFERENCE ? MODES.slice(0, 4) : MODES) {
           const what = `${JSON.stringify(config)}, n = ${n}, density ${density}, ${JSON.stringify(mode)}`;
-          const sparse = new NativeVaeTrainer({ config, weights: weightsOf(vae), ...mode });
-          const dense = new NativeVaeTrainer({ config, weights: weightsOf(vae), ...mode, sparseInput: false });
+          const sparse = new NativeVaeTrainer({ model: mlpDescription(config), weights: weightsOf(vae), ...mode });
+          const dense = new NativeVaeTrainer({ model: mlpDescription(config), weights: weightsOf(vae), ...mode, sparseInput: false });
           const got = sparse.gradients(x, n, eps);
           const base = dense.gradients(x, n, eps);
           relClose(got.loss, ref.loss, 1e-5);
@@ -306,7 +309,7 @@ describe.skipIf(!available)(title, () => {
 
     for (const mode of [{}, { threads: 1 }, { threads: 2, parallel: 'data' as const }]) {
       const what = JSON.stringify(mode);
-      const trainer = new NativeVaeTrainer({ config, weights: w0, learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, ...mode });
+      const trainer = new NativeVaeTrainer({ model: mlpDescription(config), weights: w0, learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, ...mode });
       const got = trainer.gradients(first.x, n, first.eps);
       relClose(got.loss, refGrads.loss, 1e-5);
       expectTensorsClose(got.gradients, refGrads.gradients, names, 1e-4, `gradients ${what}`);
@@ -336,7 +339,7 @@ describe.skipIf(!available)(title, () => {
       const vae = new Vae(config, { seed: 8 });
       const names = nativeWeightNames(config);
       const optimizer = tf.train.adam(3e-3, 0.8, 0.99, 1e-7);
-      const trainer = new NativeVaeTrainer({ config, weights: weightsOf(vae), learningRate: 3e-3, beta1: 0.8, beta2: 0.99, epsilon: 1e-7, ...mode });
+      const trainer = new NativeVaeTrainer({ model: mlpDescription(config), weights: weightsOf(vae), learningRate: 3e-3, beta1: 0.8, beta2: 0.99, epsilon: 1e-7, ...mode });
       for (let s = 0; s < 5; s++) {
         const n = 16 + s;
         const { x, eps } = batch(config, n, 40 + s);
@@ -370,7 +373,7 @@ describe.skipIf(!available)(title, () => {
     ] as const) {
       const vae = new Vae(config, { seed: 4 });
       for (const mode of MODES.slice(0, 4)) {
-        const trainer = new NativeVaeTrainer({ config, weights: weightsOf(vae), ...loss, ...mode });
+        const trainer = new NativeVaeTrainer({ model: mlpDescription(config), weights: weightsOf(vae), ...loss, ...mode });
         for (const n of config === REFERENCE ? [1, 7, 100] : [1, 7, 100, 333]) {
           const { x, eps } = batch(config, n, 60 + n, range);
           const want = tfjsEvaluate(vae, x, eps, n, elboOptions(loss));
@@ -393,7 +396,7 @@ describe.skipIf(!available)(title, () => {
       const vae = new Vae(config, { seed: 12 });
       const optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-8);
       const w0 = weightsOf(vae);
-      const trainer = new NativeVaeTrainer({ config, weights: w0, ...mode });
+      const trainer = new NativeVaeTrainer({ model: mlpDescription(config), weights: w0, ...mode });
       // 330 ≥ 256 rows: 'auto' switches from split to data for that batch.
       [8, 3, 50, 1, 330, 2, 8].forEach((n, s) => {
         const { x, eps } = batch(config, n, 80 + s);
@@ -432,8 +435,8 @@ describe.skipIf(!available)(title, () => {
       for (const mode of modes) {
         for (const normalization of ['unit', 'symmetric', 'binary'] as const) {
           const vae = new Vae(config, { seed: 13 });
-          const a = new NativeVaeTrainer({ config, weights: weightsOf(vae), ...mode });
-          const b = new NativeVaeTrainer({ config, weights: weightsOf(vae), ...mode });
+          const a = new NativeVaeTrainer({ model: mlpDescription(config), weights: weightsOf(vae), ...mode });
+          const b = new NativeVaeTrainer({ model: mlpDescription(config), weights: weightsOf(vae), ...mode });
           const table = normalizationTable(normalization)!;
           const buffer = new Float32Array(count * config.inputDim);
           let start = 0;
@@ -458,7 +461,7 @@ describe.skipIf(!available)(title, () => {
   it('stepRows rejects bad rows, indices, tables and noise with errors that name the field, changing nothing', () => {
     const vae = new Vae(SMALL, { seed: 1 });
     const weights = weightsOf(vae);
-    const trainer = new NativeVaeTrainer({ config: SMALL, weights, threads: 2 });
+    const trainer = new NativeVaeTrainer({ model: mlpDescription(SMALL), weights, threads: 2 });
     const images = new Uint8Array(10 * 12 + 5); // 10 whole rows (and a few stray bytes)
     const indices = Uint32Array.from([0, 9, 3, 10]);
     const table = normalizationTable('unit')!;
@@ -491,7 +494,7 @@ describe.skipIf(!available)(title, () => {
 
     // The raw addon checks what memory safety needs.
     const raw = new (loadNative()!.Trainer)({
-      inputDim: 12, encoderHidden: [9, 7], latentDim: 3, decoderHidden: [5, 8],
+      inputDim: 12, latentDim: 3, encoder: mlpDescription(SMALL).encoder, decoder: mlpDescription(SMALL).decoder,
       learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, beta: 1,
       reconstruction: 'bernoulli', gaussianLo: 0, gaussianHi: 1, gaussianSigma: 1, gaussianIncludeConstant: false,
       threads: 2, parallel: 'data', weights,
@@ -516,14 +519,14 @@ describe.skipIf(!available)(title, () => {
     ] as const) {
       const names = nativeWeightNames(config);
       const vae = new Vae(config, { seed: 21 });
-      const a = new NativeVaeTrainer({ config, weights: weightsOf(vae), ...mode });
+      const a = new NativeVaeTrainer({ model: mlpDescription(config), weights: weightsOf(vae), ...mode });
       const batches = [32, 32, 17, 32, 32, 5].map((n, s) => ({ n, ...batch(config, n, 300 + s) }));
       for (const b of batches.slice(0, 3)) a.step(b.x, b.n, b.eps);
       const weights = a.getWeights();
       const state = a.getAdamState();
       const lossesA = batches.slice(3).map((b) => a.step(b.x, b.n, b.eps));
       // A fresh trainer from the snapshot (e.g. after a checkpoint) continues exactly.
-      const b2 = new NativeVaeTrainer({ config, weights, ...mode });
+      const b2 = new NativeVaeTrainer({ model: mlpDescription(config), weights, ...mode });
       b2.setAdamState(state);
       const lossesB = batches.slice(3).map((b) => b2.step(b.x, b.n, b.eps));
       expect(lossesB).toEqual(lossesA);
@@ -545,7 +548,7 @@ describe.skipIf(!available)(title, () => {
   it('starts with tfjs’ Adam state and hands out copies', () => {
     const vae = new Vae(SMALL, { seed: 2 });
     const w = weightsOf(vae);
-    const trainer = new NativeVaeTrainer({ config: SMALL, weights: w, beta1: 0.85, beta2: 0.995 });
+    const trainer = new NativeVaeTrainer({ model: mlpDescription(SMALL), weights: w, beta1: 0.85, beta2: 0.995 });
     const s = trainer.getAdamState();
     expect(s.iterations).toBe(0);
     expect(s.accBeta1).toBe(Math.fround(0.85));
@@ -564,15 +567,17 @@ describe.skipIf(!available)(title, () => {
   it('rejects wrong sizes and settings with errors that name the field', () => {
     const vae = new Vae(SMALL, { seed: 1 });
     const weights = weightsOf(vae);
-    const make = (o: Partial<NativeVaeTrainerOptions>) => () => new NativeVaeTrainer({ config: SMALL, weights, ...o });
+    const make = (o: Partial<NativeVaeTrainerOptions>) => () => new NativeVaeTrainer({ model: mlpDescription(SMALL), weights, ...o });
     expect(make({ weights: weights.slice(1) })).toThrow(/weights: expected 14 tensors \(encoder\.0\.kernel, .*\), got 13/);
     const badBias = weights.map((w, i) => (i === 3 ? new Float32Array(6) : w));
     expect(make({ weights: badBias })).toThrow(/weights\[3\] \(encoder\.1\.bias\): has 6 values, expected 7 = 7/);
     const badKernel = weights.map((w, i) => (i === 0 ? new Float32Array(10) : w));
     expect(make({ weights: badKernel })).toThrow(/weights\[0\] \(encoder\.0\.kernel\): has 10 values, expected 12 × 9 = 108/);
     expect(make({ weights: weights.map((w, i) => (i === 1 ? (Array.from(w) as unknown as Float32Array) : w)) })).toThrow(/weights\[1\] \(encoder\.0\.bias\): expected a Float32Array/);
-    expect(make({ config: { ...SMALL, latentDim: 0 } })).toThrow(/config\.latentDim/);
-    expect(make({ config: { ...SMALL, decoderHidden: [5, 2.5] } })).toThrow(/config\.decoderHidden\[1\]/);
+    const small = mlpDescription(SMALL);
+    expect(make({ model: { ...small, latentDim: 0 } })).toThrow(/model description: latentDim: expected a positive integer, got 0/);
+    expect(make({ model: { ...small, decoder: [small.decoder[0]!, { ...small.decoder[1]!, units: 2.5 } as never, small.decoder[2]!] } })).toThrow(/model description: decoder\[1\]\.units/);
+    expect(make({ model: { ...small, encoder: [{ type: 'reshape', shape: [3, 4, 1] }, ...small.encoder] } })).toThrow(/NativeVaeTrainer: model: the addon has kernels for dense layers only \(an MLP VAE\): the encoder has a reshape layer/);
     expect(make({ learningRate: -1 })).toThrow(/learningRate/);
     expect(make({ beta1: 1 })).toThrow(/beta1/);
     expect(make({ beta: Number.NaN })).toThrow(/beta:/);
@@ -582,7 +587,7 @@ describe.skipIf(!available)(title, () => {
     expect(make({ threads: 0 })).toThrow(/threads/);
     expect(make({ parallel: 'gpu' as never })).toThrow(/parallel/);
 
-    const trainer = new NativeVaeTrainer({ config: SMALL, weights });
+    const trainer = new NativeVaeTrainer({ model: mlpDescription(SMALL), weights });
     const { x, eps } = batch(SMALL, 4, 1);
     expect(() => trainer.step(x, 5, eps)).toThrow(/step: x: has 48 values, expected n × inputDim = 5 × 12 = 60/);
     expect(() => trainer.step(x, 4, eps.subarray(1))).toThrow(/step: eps: has 11 values, expected n × latentDim = 4 × 3 = 12/);
@@ -607,7 +612,7 @@ describe.skipIf(!available)(title, () => {
     const binding = loadNative()!;
     const vae = new Vae(SMALL, { seed: 1 });
     const init = {
-      inputDim: 12, encoderHidden: [9, 7], latentDim: 3, decoderHidden: [5, 8],
+      inputDim: 12, latentDim: 3, encoder: mlpDescription(SMALL).encoder, decoder: mlpDescription(SMALL).decoder,
       learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, beta: 1,
       reconstruction: 'bernoulli' as const, gaussianLo: 0, gaussianHi: 1, gaussianSigma: 1, gaussianIncludeConstant: false,
       threads: 2, parallel: 'data' as const, weights: weightsOf(vae),

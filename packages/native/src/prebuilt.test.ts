@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cpuIsaFlags } from './cpu-features.js';
 import type { NativeBinding, NativeTrainerInit } from './index.js';
+import { mlpDescription } from '@vae/model/description';
 import { rawTrainer, stream } from './test-trainers.js';
 import { loadAddon, loadPrebuilt, loadSourceBuild, prebuiltMismatch, type PrebuiltBuildInfo } from './load-addon.js';
 import { platformTriple, prebuiltPackageName, versionAtLeast } from './platform.js';
@@ -136,7 +137,7 @@ describeWhen('the prebuilt addon (static OpenBLAS, kernels chosen at run time)',
     expect(info).toMatchObject({ build: 'prebuilt', addonFile: prebuilt.file, label: `OpenBLAS ${info.blasCore}, prebuilt` });
     expect(info.blasConfig).toMatch(/DYNAMIC_ARCH/);
     expect(['x86-64', 'x86-64-v3', 'x86-64-v4']).toContain(info.kernels);
-    const t = new native.NativeVaeTrainer({ config: REFERENCE, weights: initialWeights(REFERENCE, 1), learningRate: 3e-3 });
+    const t = new native.NativeVaeTrainer({ model: mlpDescription(REFERENCE), weights: initialWeights(REFERENCE, 1), learningRate: 3e-3 });
     const { x, eps } = batch(REFERENCE, 64, 2, 0.19);
     const losses = Array.from({ length: 12 }, () => t.step(x, 64, eps) / 64);
     t.dispose();
@@ -165,18 +166,24 @@ describeWhen('the prebuilt addon (static OpenBLAS, kernels chosen at run time)',
       cpSync(path.join(root, 'package.json'), path.join(own, 'package.json'));
       cpSync(path.join(root, 'dist'), path.join(own, 'dist'), { recursive: true });
       cpSync(path.join(root, 'addon', 'src'), path.join(own, 'addon', 'src'), { recursive: true });
+      // Its dependency @vae/model (the description: no TensorFlow.js needed for it).
+      const modelRoot = path.join(root, '..', 'model');
+      const model = path.join(project, 'node_modules', '@vae', 'model');
+      cpSync(path.join(modelRoot, 'package.json'), path.join(model, 'package.json'));
+      cpSync(path.join(modelRoot, 'dist'), path.join(model, 'dist'), { recursive: true });
       const platformDir = path.dirname(prebuilt.file!);
       const theirs = path.join(project, 'node_modules', ...prebuiltPackageName().split('/'));
       for (const f of ['package.json', 'vae_native.node', 'build-info.json']) cpSync(path.join(platformDir, f), path.join(theirs, f));
       writeFileSync(
         path.join(project, 'train.mjs'),
-        `import { NativeVaeTrainer, nativeInfo, nativeLoadError, nativeWeightShapes } from '@vae/native';
+        `import { NativeVaeTrainer, nativeInfo, nativeLoadError } from '@vae/native';
+import { mlpDescription, weightShapes } from '@vae/model/description';
 const info = nativeInfo();
 if (!info) { console.log(JSON.stringify({ error: nativeLoadError() })); process.exit(0); }
-const config = ${JSON.stringify(REFERENCE)};
+const model = mlpDescription(${JSON.stringify(REFERENCE)});
 let s = 3; const next = () => (s = (s * 16807) % 2147483647) / 2147483647;
-const weights = nativeWeightShapes(config).map((shape) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (2 * next() - 1) * 0.05));
-const t = new NativeVaeTrainer({ config, weights, learningRate: 3e-3 });
+const weights = weightShapes(model).map(({ shape }) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (2 * next() - 1) * 0.05));
+const t = new NativeVaeTrainer({ model, weights, learningRate: 3e-3 });
 const x = Float32Array.from({ length: 64 * 784 }, () => (next() < 0.19 ? next() : 0));
 const eps = Float32Array.from({ length: 64 * 20 }, () => 2 * next() - 1);
 const losses = Array.from({ length: 10 }, () => t.step(x, 64, eps) / 64);
@@ -211,11 +218,11 @@ const qemuUnavailable = prebuilt.error ?? (process.arch !== 'x64' ? 'not an x64 
 describeWhen('the prebuilt on older CPUs (QEMU user mode)', qemuUnavailable, () => {
   const script = `const { createHash } = require('node:crypto');
 const b = require(process.argv[1]);
-const config = ${JSON.stringify(REFERENCE)};
+const model = ${JSON.stringify((({ encoder, decoder }) => ({ inputDim: 784, latentDim: 20, encoder, decoder }))(mlpDescription(REFERENCE)))};
 let s = 5; const u = () => (s = (s * 16807) % 2147483647) / 2147483647;
 const dims = [[784, 512], [512, 256], [256, 20], [256, 20], [20, 256], [256, 512], [512, 784]];
 const weights = dims.flatMap(([i, o]) => [Float32Array.from({ length: i * o }, () => (2 * u() - 1) / Math.sqrt(i)), new Float32Array(o)]);
-const t = new b.Trainer({ ...config, learningRate: 3e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, beta: 1, reconstruction: 'bernoulli', gaussianLo: 0, gaussianHi: 1, gaussianSigma: 1, gaussianIncludeConstant: false, threads: 2, parallel: 'auto', sparseInput: true, weights });
+const t = new b.Trainer({ ...model, learningRate: 3e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, beta: 1, reconstruction: 'bernoulli', gaussianLo: 0, gaussianHi: 1, gaussianSigma: 1, gaussianIncludeConstant: false, threads: 2, parallel: 'auto', sparseInput: true, weights });
 const x = Float32Array.from({ length: 64 * 784 }, () => (u() < 0.19 ? u() : 0));
 const eps = Float32Array.from({ length: 64 * 20 }, () => 2 * u() - 1);
 const losses = Array.from({ length: 5 }, () => t.step(x, 64, eps) / 64);

@@ -7,11 +7,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mlpDescription } from '@vae/model/description';
 import { describe, expect, it } from 'vitest';
 import { loadPrebuilt, loadSourceBuild } from './load-addon.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ci = Boolean(process.env.CI);
+/** The reference model's layers, as the raw addon takes them. */
+const { encoder, decoder } = mlpDescription();
 
 // Trains the reference MLP on both cores, step after step, until told to stop on stdin (or for a
 // fixed number of steps when given one), then prints every step's loss. Deterministic: the same
@@ -21,7 +24,7 @@ const fixedSteps = Number(process.argv[2] || 0);
 let s = 11; const u = () => (s = (s * 16807) % 2147483647) / 2147483647;
 const dims = [[784, 512], [512, 256], [256, 20], [256, 20], [20, 256], [256, 512], [512, 784]];
 const weights = dims.flatMap(([i, o]) => [Float32Array.from({ length: i * o }, () => (2 * u() - 1) / Math.sqrt(i)), new Float32Array(o)]);
-const t = new b.Trainer({ inputDim: 784, encoderHidden: [512, 256], latentDim: 20, decoderHidden: [256, 512], learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, beta: 1, reconstruction: 'bernoulli', gaussianLo: 0, gaussianHi: 1, gaussianSigma: 1, gaussianIncludeConstant: false, threads: 2, parallel: 'auto', sparseInput: true, weights });
+const t = new b.Trainer({ inputDim: 784, encoder: ${JSON.stringify(encoder)}, latentDim: 20, decoder: ${JSON.stringify(decoder)}, learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, beta: 1, reconstruction: 'bernoulli', gaussianLo: 0, gaussianHi: 1, gaussianSigma: 1, gaussianIncludeConstant: false, threads: 2, parallel: 'auto', sparseInput: true, weights });
 const batches = Array.from({ length: 4 }, () => Float32Array.from({ length: 64 * 784 }, () => (u() < 0.19 ? u() : 0)));
 const eps = Float32Array.from({ length: 64 * 20 }, () => 2 * u() - 1);
 const losses = [];

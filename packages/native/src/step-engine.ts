@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { normalizationTable, valuesPerImage } from '@vae/data';
 import { adamStateTensors, readAdamState, standardNormalNoise, type StepEngine, type StepEngineFactory, type Support, type TrainRequest } from '@vae/train';
-import { mlpConfigOf, type ModelDescription, type Vae, type VaeConfig } from '@vae/model';
-import { NativeVaeTrainer, nativeInfo, type NativeParallel } from './index.js';
+import { NativeVaeTrainer, nativeDeclines, nativeInfo, type NativeParallel } from './index.js';
 
 export interface NativeStepEngineOptions {
   /** Threads for a step. Default min(2, available cores). */
@@ -14,22 +13,13 @@ export interface NativeStepEngineOptions {
 const NATIVE_RECONSTRUCTIONS: readonly string[] = ['bernoulli', 'gaussian'];
 
 /**
- * The MLP sizes the addon's kernels take for `description`, or why it has no kernel for it: the
- * addon implements dense ReLU layers, the Gaussian heads and a linear output, of any widths.
- */
-export function nativeModelConfig(description: ModelDescription): VaeConfig | string {
-  const config = mlpConfigOf(description);
-  return typeof config === 'string' ? `the addon has kernels for dense ReLU layers only (an MLP VAE): ${config}` : config;
-}
-
-/**
- * Whether the addon trains `request` exactly (for `EngineRegistry`): an MLP VAE with a Bernoulli or
- * Gaussian reconstruction term, any normalization. Anything else is declined with the reason, so
- * the next engine trains it instead of the addon training something else.
+ * Whether the addon trains `request` exactly (for `EngineRegistry`): a model of dense layers with a
+ * Bernoulli or Gaussian reconstruction term, any normalization. Anything else is declined with the
+ * reason, so the next engine trains it instead of the addon training something else.
  */
 export function nativeSupports({ model, settings }: TrainRequest): Support {
-  const config = nativeModelConfig(model);
-  if (typeof config === 'string') return config;
+  const declined = nativeDeclines(model);
+  if (declined) return declined;
   if (!NATIVE_RECONSTRUCTIONS.includes(settings.reconstruction)) {
     return `the addon has no '${settings.reconstruction}' reconstruction term (it has ${NATIVE_RECONSTRUCTIONS.join(', ')})`;
   }
@@ -43,18 +33,11 @@ export function nativeSupports({ model, settings }: TrainRequest): Support {
  * The noise is `standardNormalNoise` with the step's seed, as every engine draws it, and
  * checkpoints have the same layout, so a run may be resumed on either engine.
  */
-/** The addon's config for `model`, or an error saying why the addon cannot train it. */
-export function requireNativeConfig(model: Pick<Vae, 'description'>): VaeConfig {
-  const config = nativeModelConfig(model.description);
-  if (typeof config === 'string') throw new Error(`native engine: ${config}`);
-  return config;
-}
-
 export function nativeStepEngine(options: NativeStepEngineOptions = {}): StepEngineFactory {
   return ({ model, adam, loss }): StepEngine => {
     const variables = model.namedVariables();
     const trainer = new NativeVaeTrainer({
-      config: requireNativeConfig(model),
+      model: model.description,
       weights: variables.map(({ variable }) => variable.dataSync() as Float32Array),
       learningRate: adam.learningRate,
       beta1: adam.beta1,

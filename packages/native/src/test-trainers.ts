@@ -1,8 +1,9 @@
 // What the addon tests share (not shipped: package.json's `files` leaves it out): seeded numbers
 // both builds see alike, and a raw trainer of either build with the reference settings.
+import { mlpDescription } from '@vae/model/description';
 import type { NativeBinding, NativeTrainerHandle, NativeTrainerInit } from './index.js';
 
-/** An MLP by its widths, as the raw addon takes it. */
+/** An MLP by its widths (the raw addon takes its description's layers: `mlpDescription`). */
 export interface MlpWidths {
   inputDim: number;
   encoderHidden: readonly number[];
@@ -18,10 +19,12 @@ export function stream(seed: number): () => number {
 
 /** A trainer of `binding` (Adam's defaults, Bernoulli term, one thread unless `over` says otherwise) from copies of `weights`. */
 export function rawTrainer(binding: NativeBinding, config: MlpWidths, weights: Float32Array[], over: Partial<NativeTrainerInit> = {}): NativeTrainerHandle {
+  const model = mlpDescription({ ...config, encoderHidden: [...config.encoderHidden], decoderHidden: [...config.decoderHidden] });
   return new binding.Trainer({
-    ...config,
-    encoderHidden: [...config.encoderHidden],
-    decoderHidden: [...config.decoderHidden],
+    inputDim: config.inputDim,
+    latentDim: config.latentDim,
+    encoder: model.encoder,
+    decoder: model.decoder,
     learningRate: 1e-3,
     beta1: 0.9,
     beta2: 0.999,

@@ -48,8 +48,8 @@ export interface ActiveEngine {
   device: EngineDevice;
   /** The tfjs backend now active: evaluation, sampling and saving run on it. */
   backend: string;
-  /** Runs the training steps; undefined means `train`'s default engine on `backend`. */
-  stepEngine?: StepEngineFactory;
+  /** Runs the training steps: give it to `train({ engine })`. */
+  stepEngine: StepEngineFactory;
 }
 
 /**

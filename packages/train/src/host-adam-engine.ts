@@ -3,7 +3,6 @@ import { adamStateTensors, readAdamState } from './adam-state.js';
 import { HostAdam } from './host-adam.js';
 import { standardNormalNoise } from './seeds.js';
 import type { StepEngine, StepEngineContext } from './step-engine.js';
-import { tfjsStepEngine } from './tfjs-engine.js';
 import { lossAndGradients } from './train-step.js';
 
 /** Backends whose tensors live in host memory, where reading gradients back costs only a copy. */
@@ -68,13 +67,4 @@ export function hostAdamStepEngine({ model, adam, loss }: StepEngineContext): St
     },
     dispose() {},
   };
-}
-
-/**
- * What `train` uses when given no engine: `hostAdamStepEngine` on backends whose tensors live in
- * host memory (wasm, cpu), `tfjsStepEngine` (tfjs' Adam, on the device) on the others (WebGPU,
- * WebGL, tfjs-node).
- */
-export function defaultStepEngine(context: StepEngineContext): StepEngine {
-  return HOST_MEMORY_BACKENDS.includes(tf.getBackend()) ? hostAdamStepEngine(context) : tfjsStepEngine(context);
 }

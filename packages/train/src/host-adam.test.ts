@@ -5,7 +5,8 @@ import { Vae } from '@vae/model';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adamStateTensors, readAdamState } from './adam-state.js';
 import { FLOAT32_MIN_NORMAL, HostAdam, hostAdamHasWasm, subnormalCount } from './host-adam.js';
-import { defaultStepEngine, hostAdamStepEngine } from './host-adam-engine.js';
+import { hostAdamStepEngine } from './host-adam-engine.js';
+import { stepEngineForBackend } from './tfjs-backend-engine.js';
 import { memoryCheckpointStore } from './checkpoint.js';
 import { tinySplit } from '@vae/test-helpers/splits';
 import { tfjsStepEngine } from './tfjs-engine.js';
@@ -164,7 +165,7 @@ describe('hostAdamStepEngine', () => {
   const weightsOf = (vae: Vae) => vae.namedVariables().map(({ variable }) => Float32Array.from(variable.dataSync() as Float32Array));
 
   for (const backend of ['cpu', 'wasm']) {
-    it(`trains bit-identically to tfjsStepEngine on ${backend}, and is the default there`, async () => {
+    it(`trains bit-identically to tfjsStepEngine on ${backend}, and is what stepEngineForBackend picks there`, async () => {
       await tf.setBackend(backend);
       const run = async (engine: typeof tfjsStepEngine | undefined) => {
         const vae = new Vae(tinyModel, { seed: 5 });
@@ -182,7 +183,7 @@ describe('hostAdamStepEngine', () => {
         expect(m.trainLoss).toBeCloseTo(reference.metrics[i]!.trainLoss, 3);
       });
       const vae = new Vae(tinyModel);
-      const engine = defaultStepEngine({ model: vae, adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, loss: {} });
+      const engine = stepEngineForBackend(backend)({ model: vae, adam: { learningRate: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, loss: {} });
       expect(engine.name).toBe(`tfjs (${backend}), Adam on the host`);
       engine.dispose();
       vae.dispose();

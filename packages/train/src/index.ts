@@ -40,7 +40,8 @@ export { klWarmupBeta } from './kl-warmup.js';
 export { lossAndGradients, trainStep } from './train-step.js';
 export { FLOAT32_MIN_NORMAL, HostAdam, subnormalCount, type HostAdamKernel } from './host-adam.js';
 export { adamStateTensors, readAdamState, type AdamState, type NamedVariable } from './adam-state.js';
-export { HOST_MEMORY_BACKENDS, defaultStepEngine, hostAdamStepEngine } from './host-adam-engine.js';
+export { HOST_MEMORY_BACKENDS, hostAdamStepEngine } from './host-adam-engine.js';
+export { startHostMemoryBackend, stepEngineForBackend, tfjsBackendEngine, type TfjsBackendEngineOptions } from './tfjs-backend-engine.js';
 export { type AdamSettings, type StepEngine, type StepEngineContext, type StepEngineFactory } from './step-engine.js';
 export { tfjsStepEngine } from './tfjs-engine.js';
 export {

@@ -17,7 +17,7 @@ import { TrainConfigError, TrainingDivergedError } from './errors.js';
 import { evaluate } from './evaluate.js';
 import { SeedStream, deriveSeed } from './seeds.js';
 import type { AdamSettings, StepEngine, StepEngineFactory } from './step-engine.js';
-import { defaultStepEngine } from './host-adam-engine.js';
+import { tfjsStepEngine } from './tfjs-engine.js';
 import { klWarmupBeta } from './kl-warmup.js';
 
 export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = Object.freeze({
@@ -67,7 +67,11 @@ export interface TrainOptions<M extends TrainableModel = Vae> extends Partial<Tr
   evalBatchSize?: number;
   /** Let other work (signals, UI) run at least this often, in ms. Default 100. */
   yieldIntervalMs?: number;
-  /** What performs the steps. Default `defaultStepEngine`: tfjs-core ops on the active backend, Adam on the host for wasm and cpu. */
+  /**
+   * What performs the steps: the `stepEngine` of the engine the registry chose (`EngineRegistry.resolve`),
+   * or any `StepEngineFactory`. Default `tfjsStepEngine`: tfjs-core ops and tfjs' Adam on the active backend
+   * (on wasm and cpu, `hostAdamStepEngine` computes the same numbers faster).
+   */
   engine?: StepEngineFactory;
 }
 
@@ -176,7 +180,7 @@ export async function train<M extends TrainableModel = Vae>(options: TrainOption
     gaussian: { range: normalizationRange(normalization) },
   };
   const adam: AdamSettings = { learningRate: settings.learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }; // PyTorch's epsilon
-  const makeEngine = options.engine ?? defaultStepEngine;
+  const makeEngine = options.engine ?? tfjsStepEngine;
   let engine: StepEngine;
   let state: TrainingState = {
     formatVersion: CHECKPOINT_FORMAT_VERSION,

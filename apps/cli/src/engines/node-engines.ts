@@ -1,10 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
+// The tfjs backends the CLI ships, registered on import: the wasm and cpu engines, and where the native engine evaluates.
+import '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-cpu';
 import { mlpDescription } from '@vae/model';
-import { DEFAULT_TRAIN_SETTINGS, EngineRegistry, type ActiveEngine, type TrainRequest } from '@vae/train';
-import { bundledTfjsEngine, nativeEngine } from './native.js';
+import { DEFAULT_TRAIN_SETTINGS, ENGINE_PRIORITY, EngineRegistry, tfjsBackendEngine, type ActiveEngine, type EngineProbe, type TrainRequest } from '@vae/train';
 import { importByName, type ImportModule } from './module-loading.js';
+import { packageEngine } from './package-engine.js';
 import { tensorflowEngine } from './tensorflow.js';
 import { webgpuNodeEngine } from './webgpu-node.js';
+
+type NativeEngineModule = typeof import('@vae/native/engine');
+
+/** A backend the CLI bundles: always here. */
+const bundled = (label: string) => async (): Promise<EngineProbe> => ({ available: true, device: { kind: 'cpu', label } });
 
 /**
  * The CLI's engines. `auto` tries a hardware GPU first (tfjs-node-gpu with a CUDA device, then
@@ -12,16 +20,22 @@ import { webgpuNodeEngine } from './webgpu-node.js';
  */
 export function nodeEngineRegistry(importModule: ImportModule = importByName): EngineRegistry {
   return new EngineRegistry([
-    nativeEngine(importModule),
+    packageEngine<NativeEngineModule>(
+      importModule,
+      '@vae/native/engine',
+      { name: 'native', priority: ENGINE_PRIORITY.native, summary: 'the whole training step fused in C++ (@vae/native)' },
+      (native) => native.nativeEngine(),
+    ),
     tensorflowEngine(importModule),
     webgpuNodeEngine(importModule),
-    bundledTfjsEngine({ name: 'wasm', summary: 'TensorFlow.js on WebAssembly with SIMD, one thread', label: 'WebAssembly SIMD' }, importModule),
-    bundledTfjsEngine({ name: 'cpu', summary: 'TensorFlow.js in plain JavaScript (slow)', label: 'plain JavaScript' }, importModule),
+    tfjsBackendEngine({ name: 'wasm', summary: 'TensorFlow.js on WebAssembly with SIMD, one thread', probe: bundled('WebAssembly SIMD') }),
+    tfjsBackendEngine({ name: 'cpu', summary: 'TensorFlow.js in plain JavaScript (slow)', probe: bundled('plain JavaScript') }),
   ]);
 }
 
-export const ENGINE_CHOICES = ['auto', 'native', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+/** What `--backend` takes: `auto`, or an engine of the registry by name. */
+export const ENGINE_CHOICES: readonly string[] = ['auto', ...nodeEngineRegistry().names];
+export type EngineChoice = string;
 
 /** The reference model and settings, for `vae backends` and the bench. */
 export const REFERENCE_REQUEST: TrainRequest = { model: mlpDescription(), settings: DEFAULT_TRAIN_SETTINGS };

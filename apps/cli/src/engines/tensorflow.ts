@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ENGINE_PRIORITY, type EngineDefinition, type EngineProbe } from '@vae/train';
+import { tfjsBackendEngine, type EngineDefinition, type EngineProbe } from '@vae/train';
 import { firstLine, loadOptional, type ImportModule } from './module-loading.js';
 
 /** GPU build first: it falls back to the CPU itself when it sees no CUDA device. */
@@ -27,9 +27,8 @@ interface TensorflowBackend {
  * (CPU), when the user installed one. A GPU engine only when libtensorflow sees a CUDA device.
  */
 export function tensorflowEngine(importModule: ImportModule): EngineDefinition {
-  return {
+  return tfjsBackendEngine({
     name: 'tensorflow',
-    priority: ENGINE_PRIORITY.tensorflow,
     summary: 'TensorFlow C library (@tensorflow/tfjs-node-gpu on CUDA, or @tensorflow/tfjs-node on the CPU)',
     howToGet:
       'Install one into the CLI: `pnpm --filter cli add @tensorflow/tfjs-node-gpu@4.22.0` (Linux, NVIDIA, CUDA 11.2 and cuDNN 8.1) ' +
@@ -53,10 +52,5 @@ export function tensorflowEngine(importModule: ImportModule): EngineDefinition {
       }
       return { available: false, reason: reasons.join('; ') };
     },
-    supports: () => true, // tfjs ops: every model @vae/model builds
-    async activate(device) {
-      if (!(await tf.setBackend('tensorflow'))) throw new Error("the 'tensorflow' backend did not start");
-      return { name: 'tensorflow', device, backend: 'tensorflow' };
-    },
-  };
+  });
 }

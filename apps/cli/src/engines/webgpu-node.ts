@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { adapterInfoOf, adapterLabel, ENGINE_PRIORITY, type AdapterInfo, type EngineDefinition, type EngineDevice, type EngineProbe } from '@vae/train';
+import { adapterInfoOf, adapterLabel, tfjsBackendEngine, type AdapterInfo, type EngineDefinition, type EngineProbe } from '@vae/train';
 import { debugFromEnv } from '../debug-env.js';
 import { importByName, loadOptional, type ImportModule } from './module-loading.js';
 import { probeWebgpuInChild, type WebgpuProbeResult } from './webgpu-probe.js';
@@ -52,9 +52,8 @@ export function webgpuNodeEngine(importModule: ImportModule, probeInChild: (() =
   // Dawn's instance must outlive its adapter and device: once collected, their pending work never completes.
   let gpu: GpuLike | undefined;
   let adapter: GpuAdapterLike | undefined;
-  return {
+  return tfjsBackendEngine({
     name: 'webgpu',
-    priority: ENGINE_PRIORITY.webgpu,
     summary: 'TensorFlow.js on WebGPU through Dawn (the `webgpu` package): GPUs with a Vulkan, Metal or Direct3D 12 driver',
     howToGet:
       'The CLI installs the `webgpu` package as an optional dependency (`pnpm install`); a GPU also needs its Vulkan driver ' +
@@ -76,8 +75,8 @@ export function webgpuNodeEngine(importModule: ImportModule, probeInChild: (() =
       const info = adapterInfoOf(adapter.info);
       return { available: true, device: { kind: 'gpu', software: info.isFallbackAdapter, label: adapterLabel(info), adapter: info } };
     },
-    supports: () => true, // tfjs ops: every model @vae/model builds
-    async activate(device: EngineDevice) {
+    // tfjs' WebGPU backend on the device made here from the probed adapter.
+    async start() {
       if (!dawn || !gpu || !adapter) throw new Error('activate() before a successful probe()');
       const requiredLimits = Object.fromEntries(TFJS_LIMITS.filter((k) => adapter!.limits[k] !== undefined).map((k) => [k, adapter!.limits[k]!]));
       const requiredFeatures = ['timestamp-query'].filter((f) => adapter!.features.has(f));
@@ -95,7 +94,6 @@ export function webgpuNodeEngine(importModule: ImportModule, probeInChild: (() =
       if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
       tf.registerBackend('webgpu', () => new WebGPUBackend(gpuDevice, adapter!.info));
       if (!(await tf.setBackend('webgpu'))) throw new Error('the tfjs webgpu backend did not start');
-      return { name: 'webgpu', device, backend: 'webgpu' };
     },
-  };
+  });
 }

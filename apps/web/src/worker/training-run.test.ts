@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type { MnistData, MnistSplit } from '@vae/data';
 import { deserializeVae, Vae } from '@vae/model';
+import { stepEngineForBackend } from '@vae/train';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SavedRun } from './saved-run.js';
 import type { TrainingStatus, WebTrainSettings, WorkerEvent } from './protocol.js';
@@ -22,7 +23,7 @@ function split(count: number, seed: number): MnistSplit {
 }
 const data: MnistData = { train: split(96, 1), test: split(32, 2), source: { kind: 'files', description: 'test' } };
 const settings: WebTrainSettings = { epochs: 3, batchSize: 16, learningRate: 1e-2, latentDim: 2, beta: 1, normalization: 'unit', trainSize: 96, testSize: 32, seed: 7 };
-const engine = { name: 'cpu', backend: 'cpu', device: { kind: 'cpu' as const, label: 'plain JavaScript' } };
+const engine = { name: 'cpu', backend: 'cpu', device: { kind: 'cpu' as const, label: 'plain JavaScript' }, stepEngine: stepEngineForBackend('cpu') };
 
 function runWith(onEvent: (e: WorkerEvent, run: TrainingRun) => void = () => {}) {
   const events: WorkerEvent[] = [];

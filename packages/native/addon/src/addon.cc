@@ -7,10 +7,12 @@
 
 #include <cstring>
 #include <exception>
+#include <initializer_list>
 #include <new>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "dispatch.h"
@@ -142,13 +144,79 @@ struct Batch {
   int n;
   const float* eps;
 };
-Batch batchArgs(napi_env env, vae::Trainer& t, size_t argc, napi_value* argv) {
-  if (argc < 3) throw JsError("expected (x, n, eps)");
+Batch batchArgs(napi_env env, vae::Trainer& t, napi_value* argv) {
   const int n = toInt(env, argv[1], "n", 1);
   const auto& o = t.options();
   const float* x = float32Data(env, argv[0], static_cast<size_t>(n) * o.inputDim, "x");
   const float* eps = float32Data(env, argv[2], static_cast<size_t>(n) * o.latentDim, "eps");
   return {x, n, eps};
+}
+
+/**
+ * The body of a Trainer method: `this`'s trainer (throws once disposed) and exactly `Arity`
+ * arguments (`signature` names them in the error), with C++ errors turned into JS exceptions.
+ */
+template <size_t Arity, typename Body>
+napi_value method(napi_env env, napi_callback_info info, const char* signature, Body&& body) {
+  return guarded(env, [&]() -> napi_value {
+    size_t argc = Arity;
+    napi_value argv[Arity > 0 ? Arity : 1] = {};
+    vae::Trainer& t = unwrap(env, info, &argc, Arity > 0 ? argv : nullptr);
+    if (argc < Arity) throw JsError(std::string("expected ") + signature);
+    return body(t, argv);
+  });
+}
+
+/** A plain JS object built field by field. */
+struct JsObject {
+  napi_env env;
+  napi_value value;
+  explicit JsObject(napi_env e) : env(e) { CHECK_NAPI(napi_create_object(env, &value)); }
+  JsObject& set(const char* key, napi_value v) {
+    CHECK_NAPI(napi_set_named_property(env, value, key, v));
+    return *this;
+  }
+  JsObject& set(const char* key, double d) { return set(key, number(env, d)); }
+  JsObject& set(const char* key, const char* s) {
+    napi_value v;
+    CHECK_NAPI(napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v));
+    return set(key, v);
+  }
+};
+
+/** A string-valued option, one of `choices` (named in the error). */
+template <typename T>
+T choice(napi_env env, napi_value v, const char* what, std::initializer_list<std::pair<const char*, T>> choices) {
+  const std::string s = toString(env, v, what);
+  std::string known;
+  for (const auto& [name, value] : choices) {
+    if (s == name) return value;
+    known += (known.empty() ? "'" : ", '") + std::string(name) + "'";
+  }
+  throw JsError(std::string(what) + ": expected one of " + known, true);
+}
+
+/** `encoder` / `decoder` as the model description lists them ({ type, name, units?, activation? }); the trainer refuses what it has no kernel for. */
+std::vector<vae::LayerSpec> layerList(napi_env env, napi_value arr, const char* key) {
+  std::vector<vae::LayerSpec> layers;
+  const uint32_t len = arrayLength(env, arr, key);
+  for (uint32_t i = 0; i < len; i++) {
+    const std::string where = std::string(key) + "[" + std::to_string(i) + "]";
+    napi_value l;
+    CHECK_NAPI(napi_get_element(env, arr, i, &l));
+    napi_valuetype lt;
+    CHECK_NAPI(napi_typeof(env, l, &lt));
+    if (lt != napi_object) throw JsError(where + ": expected a layer object");
+    vae::LayerSpec spec;
+    spec.type = toString(env, property(env, l, "type"), (where + ".type").c_str());
+    if (spec.type == "dense") {
+      spec.units = toInt(env, property(env, l, "units"), (where + ".units").c_str(), 1);
+      spec.activation = toString(env, property(env, l, "activation"), (where + ".activation").c_str());
+      spec.name = toString(env, property(env, l, "name"), (where + ".name").c_str());
+    }
+    layers.push_back(spec);
+  }
+  return layers;
 }
 
 napi_value Construct(napi_env env, napi_callback_info info) {
@@ -158,85 +226,27 @@ napi_value Construct(napi_env env, napi_callback_info info) {
     CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, &self, nullptr));
     if (argc < 1) throw JsError("Trainer: expected an options object");
     napi_value o = argv[0];
+    const auto num = [&](const char* key) { return toNumber(env, property(env, o, key), key); };
     vae::Options opt;
     opt.inputDim = toInt(env, property(env, o, "inputDim"), "inputDim", 1);
     opt.latentDim = toInt(env, property(env, o, "latentDim"), "latentDim", 1);
-    // The layers: `encoder` / `decoder` as the model description lists them ({ type, units,
-    // activation, name? }), or the MLP's widths `encoderHidden` / `decoderHidden` (dense ReLU
-    // layers, the decoder's linear output layer added). The trainer refuses what it has no kernel for.
-    for (const char* key : {"encoder", "decoder"}) {
-      const bool isEncoder = std::strcmp(key, "encoder") == 0;
-      std::vector<vae::LayerSpec>& layers = isEncoder ? opt.encoder : opt.decoder;
-      layers.clear();
-      napi_value arr = property(env, o, key);
-      napi_valuetype type;
-      CHECK_NAPI(napi_typeof(env, arr, &type));
-      if (type == napi_undefined) {
-        const char* widthsKey = isEncoder ? "encoderHidden" : "decoderHidden";
-        napi_value widthsArr = property(env, o, widthsKey);
-        const uint32_t len = arrayLength(env, widthsArr, widthsKey);
-        std::vector<int> widths;
-        for (uint32_t i = 0; i < len; i++) {
-          napi_value w;
-          CHECK_NAPI(napi_get_element(env, widthsArr, i, &w));
-          widths.push_back(toInt(env, w, widthsKey, 1));
-        }
-        layers = vae::denseReluLayers(widths, isEncoder ? 0 : opt.inputDim);
-        continue;
-      }
-      const uint32_t len = arrayLength(env, arr, key);
-      for (uint32_t i = 0; i < len; i++) {
-        const std::string where = std::string(key) + "[" + std::to_string(i) + "]";
-        napi_value l;
-        CHECK_NAPI(napi_get_element(env, arr, i, &l));
-        napi_valuetype lt;
-        CHECK_NAPI(napi_typeof(env, l, &lt));
-        if (lt != napi_object) throw JsError(where + ": expected a layer object");
-        vae::LayerSpec spec;
-        spec.type = toString(env, property(env, l, "type"), (where + ".type").c_str());
-        if (spec.type == "dense") {
-          spec.units = toInt(env, property(env, l, "units"), (where + ".units").c_str(), 1);
-          spec.activation = toString(env, property(env, l, "activation"), (where + ".activation").c_str());
-        }
-        napi_value name = property(env, l, "name");
-        napi_valuetype nt;
-        CHECK_NAPI(napi_typeof(env, name, &nt));
-        if (nt == napi_string) spec.name = toString(env, name, (where + ".name").c_str());
-        layers.push_back(spec);
-      }
-    }
-    opt.learningRate = toNumber(env, property(env, o, "learningRate"), "learningRate");
-    opt.beta1 = toNumber(env, property(env, o, "beta1"), "beta1");
-    opt.beta2 = toNumber(env, property(env, o, "beta2"), "beta2");
-    opt.epsilon = toNumber(env, property(env, o, "epsilon"), "epsilon");
-    opt.klBeta = toNumber(env, property(env, o, "beta"), "beta");
-    const std::string recon = toString(env, property(env, o, "reconstruction"), "reconstruction");
-    if (recon == "bernoulli") {
-      opt.reconstruction = vae::Reconstruction::Bernoulli;
-    } else if (recon == "gaussian") {
-      opt.reconstruction = vae::Reconstruction::Gaussian;
-    } else {
-      throw JsError("reconstruction: expected 'bernoulli' or 'gaussian'", true);
-    }
-    opt.gaussianLo = toNumber(env, property(env, o, "gaussianLo"), "gaussianLo");
-    opt.gaussianHi = toNumber(env, property(env, o, "gaussianHi"), "gaussianHi");
-    opt.gaussianSigma = toNumber(env, property(env, o, "gaussianSigma"), "gaussianSigma");
+    opt.encoder = layerList(env, property(env, o, "encoder"), "encoder");
+    opt.decoder = layerList(env, property(env, o, "decoder"), "decoder");
+    opt.learningRate = num("learningRate");
+    opt.beta1 = num("beta1");
+    opt.beta2 = num("beta2");
+    opt.epsilon = num("epsilon");
+    opt.klBeta = num("beta");
+    opt.reconstruction = choice<vae::Reconstruction>(env, property(env, o, "reconstruction"), "reconstruction",
+                                                     {{"bernoulli", vae::Reconstruction::Bernoulli}, {"gaussian", vae::Reconstruction::Gaussian}});
+    opt.gaussianLo = num("gaussianLo");
+    opt.gaussianHi = num("gaussianHi");
+    opt.gaussianSigma = num("gaussianSigma");
     opt.gaussianIncludeConstant = toBool(env, property(env, o, "gaussianIncludeConstant"));
     opt.threads = toInt(env, property(env, o, "threads"), "threads", 1);
     if (opt.threads > 64) throw JsError("threads: at most 64", true);
-    const std::string parallel = toString(env, property(env, o, "parallel"), "parallel");
-    if (parallel == "split") {
-      opt.parallel = vae::Parallel::Split;
-    } else if (parallel == "data") {
-      opt.parallel = vae::Parallel::Data;
-    } else if (parallel == "blas") {
-      opt.parallel = vae::Parallel::Blas;
-    } else if (parallel == "auto") {
-      opt.parallel = vae::Parallel::Auto;
-    } else {
-      throw JsError("parallel: expected 'auto', 'split', 'data' or 'blas'", true);
-    }
-
+    opt.parallel = choice<vae::Parallel>(env, property(env, o, "parallel"), "parallel",
+                                         {{"auto", vae::Parallel::Auto}, {"split", vae::Parallel::Split}, {"data", vae::Parallel::Data}, {"blas", vae::Parallel::Blas}});
     napi_value sparseInput = property(env, o, "sparseInput");
     napi_valuetype sparseType;
     CHECK_NAPI(napi_typeof(env, sparseInput, &sparseType));
@@ -267,11 +277,8 @@ napi_value Construct(napi_env env, napi_callback_info info) {
 }
 
 napi_value Step(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    size_t argc = 3;
-    napi_value argv[3];
-    vae::Trainer& t = unwrap(env, info, &argc, argv);
-    const Batch b = batchArgs(env, t, argc, argv);
+  return method<3>(env, info, "(x, n, eps)", [&](vae::Trainer& t, napi_value* argv) {
+    const Batch b = batchArgs(env, t, argv);
     return number(env, t.step(b.x, b.n, b.eps));
   });
 }
@@ -290,11 +297,7 @@ void* typedData(napi_env env, napi_value v, napi_typedarray_type want, const cha
 // stepRows(images, rowLength, indices, start, n, table, eps): every index is checked here, since a
 // bad one would read outside `images`.
 napi_value StepRows(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    size_t argc = 7;
-    napi_value argv[7];
-    vae::Trainer& t = unwrap(env, info, &argc, argv);
-    if (argc < 7) throw JsError("expected (images, rowLength, indices, start, n, table, eps)");
+  return method<7>(env, info, "(images, rowLength, indices, start, n, table, eps)", [&](vae::Trainer& t, napi_value* argv) {
     const auto& o = t.options();
     size_t imagesLength = 0, indicesLength = 0;
     const auto* images = static_cast<const uint8_t*>(typedData(env, argv[0], napi_uint8_array, "Uint8Array", &imagesLength, "images"));
@@ -322,52 +325,39 @@ napi_value StepRows(napi_env env, napi_callback_info info) {
   });
 }
 
+/** One Float32Array per tensor of the trainer, in its order, filled by `fill(i, data)`. */
+template <typename Fill>
+napi_value tensorList(napi_env env, vae::Trainer& t, Fill&& fill) {
+  napi_value list;
+  CHECK_NAPI(napi_create_array_with_length(env, t.tensorCount(), &list));
+  for (size_t i = 0; i < t.tensorCount(); i++) {
+    float* data;
+    napi_value arr = newFloat32Array(env, t.tensorSize(i), &data);
+    fill(i, data);
+    CHECK_NAPI(napi_set_element(env, list, static_cast<uint32_t>(i), arr));
+  }
+  return list;
+}
+
 napi_value Gradients(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    size_t argc = 3;
-    napi_value argv[3];
-    vae::Trainer& t = unwrap(env, info, &argc, argv);
-    const Batch b = batchArgs(env, t, argc, argv);
+  return method<3>(env, info, "(x, n, eps)", [&](vae::Trainer& t, napi_value* argv) {
+    const Batch b = batchArgs(env, t, argv);
     const double loss = t.gradients(b.x, b.n, b.eps);
-    napi_value grads, out;
-    CHECK_NAPI(napi_create_array_with_length(env, t.tensorCount(), &grads));
-    for (size_t i = 0; i < t.tensorCount(); i++) {
-      float* data;
-      napi_value arr = newFloat32Array(env, t.tensorSize(i), &data);
-      t.getGradient(i, data);
-      CHECK_NAPI(napi_set_element(env, grads, static_cast<uint32_t>(i), arr));
-    }
-    CHECK_NAPI(napi_create_object(env, &out));
-    CHECK_NAPI(napi_set_named_property(env, out, "loss", number(env, loss)));
-    CHECK_NAPI(napi_set_named_property(env, out, "gradients", grads));
-    return out;
+    return JsObject(env).set("loss", loss).set("gradients", tensorList(env, t, [&](size_t i, float* d) { t.getGradient(i, d); })).value;
   });
 }
 
 napi_value Evaluate(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    size_t argc = 3;
-    napi_value argv[3];
-    vae::Trainer& t = unwrap(env, info, &argc, argv);
-    const Batch b = batchArgs(env, t, argc, argv);
+  return method<3>(env, info, "(x, n, eps)", [&](vae::Trainer& t, napi_value* argv) {
+    const Batch b = batchArgs(env, t, argv);
     const vae::Evaluation e = t.evaluate(b.x, b.n, b.eps);
-    napi_value out;
-    CHECK_NAPI(napi_create_object(env, &out));
-    CHECK_NAPI(napi_set_named_property(env, out, "loss", number(env, e.loss)));
-    CHECK_NAPI(napi_set_named_property(env, out, "lossMu", number(env, e.lossMu)));
-    CHECK_NAPI(napi_set_named_property(env, out, "recon", number(env, e.recon)));
-    CHECK_NAPI(napi_set_named_property(env, out, "kl", number(env, e.kl)));
-    return out;
+    return JsObject(env).set("loss", e.loss).set("lossMu", e.lossMu).set("recon", e.recon).set("kl", e.kl).value;
   });
 }
 
 // logImportanceWeights(x, n, k, eps) → Float32Array [n·k]: x [n, inputDim], eps [n·k, latentDim].
 napi_value LogImportanceWeights(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    size_t argc = 4;
-    napi_value argv[4];
-    vae::Trainer& t = unwrap(env, info, &argc, argv);
-    if (argc < 4) throw JsError("expected (x, n, k, eps)");
+  return method<4>(env, info, "(x, n, k, eps)", [&](vae::Trainer& t, napi_value* argv) {
     const auto& o = t.options();
     const int n = toInt(env, argv[1], "n", 1);
     const int k = toInt(env, argv[2], "k", 1);
@@ -384,36 +374,14 @@ napi_value LogImportanceWeights(napi_env env, napi_callback_info info) {
 
 // setKlBeta(beta): the KL weight of the steps from now on (KL warm-up); checked by the wrapper.
 napi_value SetKlBeta(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    size_t argc = 1;
-    napi_value argv[1];
-    vae::Trainer& t = unwrap(env, info, &argc, argv);
-    if (argc < 1) throw JsError("setKlBeta: expected a number");
+  return method<1>(env, info, "(beta)", [&](vae::Trainer& t, napi_value* argv) -> napi_value {
     t.setKlBeta(toNumber(env, argv[0], "beta"));
     return nullptr;
   });
 }
 
-enum class Which { Weights, M, V };
-
-napi_value tensorList(napi_env env, vae::Trainer& t, Which which) {
-  napi_value list;
-  CHECK_NAPI(napi_create_array_with_length(env, t.tensorCount(), &list));
-  for (size_t i = 0; i < t.tensorCount(); i++) {
-    float* data;
-    napi_value arr = newFloat32Array(env, t.tensorSize(i), &data);
-    if (which == Which::Weights) {
-      t.getTensor(i, data);
-    } else {
-      t.getMoment(which == Which::V, i, data);
-    }
-    CHECK_NAPI(napi_set_element(env, list, static_cast<uint32_t>(i), arr));
-  }
-  return list;
-}
-
-/** Checks a whole list before copying any of it, so a bad list changes nothing. */
-void readTensorList(napi_env env, vae::Trainer& t, napi_value list, Which which, const char* what) {
+/** The Float32Arrays of `list`, one per tensor, each checked before any is used, so a bad list changes nothing. */
+std::vector<const float*> checkedTensorList(napi_env env, vae::Trainer& t, napi_value list, const char* what) {
   const uint32_t count = arrayLength(env, list, what);
   if (count != t.tensorCount())
     throw JsError(std::string(what) + ": expected " + std::to_string(t.tensorCount()) + " tensors, got " + std::to_string(count), true);
@@ -423,55 +391,35 @@ void readTensorList(napi_env env, vae::Trainer& t, napi_value list, Which which,
     CHECK_NAPI(napi_get_element(env, list, i, &w));
     src[i] = float32Data(env, w, t.tensorSize(i), std::string(what) + "[" + std::to_string(i) + "] (" + t.tensorName(i) + ")");
   }
-  for (uint32_t i = 0; i < count; i++) {
-    if (which == Which::Weights) {
-      t.setTensor(i, src[i]);
-    } else {
-      t.setMoment(which == Which::V, i, src[i]);
-    }
-  }
+  return src;
 }
 
 napi_value GetWeights(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    size_t argc = 0;
-    vae::Trainer& t = unwrap(env, info, &argc, nullptr);
-    return tensorList(env, t, Which::Weights);
-  });
+  return method<0>(env, info, "()", [&](vae::Trainer& t, napi_value*) { return tensorList(env, t, [&](size_t i, float* d) { t.getTensor(i, d); }); });
 }
 
 napi_value SetWeights(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    size_t argc = 1;
-    napi_value argv[1];
-    vae::Trainer& t = unwrap(env, info, &argc, argv);
-    if (argc < 1) throw JsError("setWeights: expected a list of Float32Array");
-    readTensorList(env, t, argv[0], Which::Weights, "weights");
+  return method<1>(env, info, "(weights: Float32Array[])", [&](vae::Trainer& t, napi_value* argv) -> napi_value {
+    const auto src = checkedTensorList(env, t, argv[0], "weights");
+    for (size_t i = 0; i < src.size(); i++) t.setTensor(i, src[i]);
     return nullptr;
   });
 }
 
 napi_value GetAdamState(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    size_t argc = 0;
-    vae::Trainer& t = unwrap(env, info, &argc, nullptr);
-    napi_value out;
-    CHECK_NAPI(napi_create_object(env, &out));
-    CHECK_NAPI(napi_set_named_property(env, out, "iterations", number(env, static_cast<double>(t.iterations))));
-    CHECK_NAPI(napi_set_named_property(env, out, "accBeta1", number(env, t.accBeta1)));
-    CHECK_NAPI(napi_set_named_property(env, out, "accBeta2", number(env, t.accBeta2)));
-    CHECK_NAPI(napi_set_named_property(env, out, "m", tensorList(env, t, Which::M)));
-    CHECK_NAPI(napi_set_named_property(env, out, "v", tensorList(env, t, Which::V)));
-    return out;
+  return method<0>(env, info, "()", [&](vae::Trainer& t, napi_value*) {
+    return JsObject(env)
+        .set("iterations", static_cast<double>(t.iterations))
+        .set("accBeta1", t.accBeta1)
+        .set("accBeta2", t.accBeta2)
+        .set("m", tensorList(env, t, [&](size_t i, float* d) { t.getMoment(false, i, d); }))
+        .set("v", tensorList(env, t, [&](size_t i, float* d) { t.getMoment(true, i, d); }))
+        .value;
   });
 }
 
 napi_value SetAdamState(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    size_t argc = 1;
-    napi_value argv[1];
-    vae::Trainer& t = unwrap(env, info, &argc, argv);
-    if (argc < 1) throw JsError("setAdamState: expected a state object");
+  return method<1>(env, info, "(state)", [&](vae::Trainer& t, napi_value* argv) -> napi_value {
     napi_value s = argv[0];
     const double iterations = toNumber(env, property(env, s, "iterations"), "iterations");
     const double acc1 = toNumber(env, property(env, s, "accBeta1"), "accBeta1");
@@ -479,18 +427,12 @@ napi_value SetAdamState(napi_env env, napi_callback_info info) {
     if (!(iterations >= 0) || iterations != static_cast<double>(static_cast<int64_t>(iterations)))
       throw JsError("iterations: expected an integer ≥ 0", true);
     // Both lists are checked before either is copied.
-    napi_value m = property(env, s, "m"), v = property(env, s, "v");
-    const uint32_t count = arrayLength(env, m, "m");
-    if (count != t.tensorCount()) throw JsError("m: expected " + std::to_string(t.tensorCount()) + " tensors, got " + std::to_string(count), true);
-    const uint32_t countV = arrayLength(env, v, "v");
-    if (countV != t.tensorCount()) throw JsError("v: expected " + std::to_string(t.tensorCount()) + " tensors, got " + std::to_string(countV), true);
-    for (uint32_t i = 0; i < count; i++) {
-      napi_value a;
-      CHECK_NAPI(napi_get_element(env, v, i, &a));
-      float32Data(env, a, t.tensorSize(i), "v[" + std::to_string(i) + "] (" + t.tensorName(i) + ")");
+    const auto m = checkedTensorList(env, t, property(env, s, "m"), "m");
+    const auto v = checkedTensorList(env, t, property(env, s, "v"), "v");
+    for (size_t i = 0; i < m.size(); i++) {
+      t.setMoment(false, i, m[i]);
+      t.setMoment(true, i, v[i]);
     }
-    readTensorList(env, t, m, Which::M, "m");
-    readTensorList(env, t, v, Which::V, "v");
     t.iterations = static_cast<int64_t>(iterations);
     t.accBeta1 = static_cast<float>(acc1);
     t.accBeta2 = static_cast<float>(acc2);
@@ -514,9 +456,7 @@ napi_value Dispose(napi_env env, napi_callback_info info) {
 }
 
 napi_value TensorNames(napi_env env, napi_callback_info info) {
-  return guarded(env, [&]() -> napi_value {
-    size_t argc = 0;
-    vae::Trainer& t = unwrap(env, info, &argc, nullptr);
+  return method<0>(env, info, "()", [&](vae::Trainer& t, napi_value*) {
     napi_value list;
     CHECK_NAPI(napi_create_array_with_length(env, t.tensorCount(), &list));
     for (size_t i = 0; i < t.tensorCount(); i++) {
@@ -531,38 +471,32 @@ napi_value TensorNames(napi_env env, napi_callback_info info) {
 
 napi_value Info(napi_env env, napi_callback_info) {
   return guarded(env, [&]() -> napi_value {
-    napi_value out, s;
-    CHECK_NAPI(napi_create_object(env, &out));
-    const char* config = openblas_get_config();
-    CHECK_NAPI(napi_create_string_utf8(env, config, NAPI_AUTO_LENGTH, &s));
-    CHECK_NAPI(napi_set_named_property(env, out, "blasConfig", s));
-    const char* core = openblas_get_corename();
-    CHECK_NAPI(napi_create_string_utf8(env, core, NAPI_AUTO_LENGTH, &s));
-    CHECK_NAPI(napi_set_named_property(env, out, "blasCore", s));
-    CHECK_NAPI(napi_set_named_property(env, out, "blasMaxThreads", number(env, openblas_get_num_procs())));
-    CHECK_NAPI(napi_set_named_property(env, out, "hardwareConcurrency", number(env, std::thread::hardware_concurrency())));
-    CHECK_NAPI(napi_create_string_utf8(env, vae::buildKind(), NAPI_AUTO_LENGTH, &s));
-    CHECK_NAPI(napi_set_named_property(env, out, "build", s));
-    CHECK_NAPI(napi_create_string_utf8(env, vae::kernelLevel(), NAPI_AUTO_LENGTH, &s));
-    CHECK_NAPI(napi_set_named_property(env, out, "kernels", s));
-    return out;
+    return JsObject(env)
+        .set("blasConfig", openblas_get_config())
+        .set("blasCore", openblas_get_corename())
+        .set("blasMaxThreads", static_cast<double>(openblas_get_num_procs()))
+        .set("hardwareConcurrency", static_cast<double>(std::thread::hardware_concurrency()))
+        .set("build", vae::buildKind())
+        .set("kernels", vae::kernelLevel())
+        .value;
   });
 }
 
 napi_value Init(napi_env env, napi_value exports) {
+  const auto method = [](const char* name, napi_callback fn) { return napi_property_descriptor{name, nullptr, fn, nullptr, nullptr, nullptr, napi_default, nullptr}; };
   const napi_property_descriptor methods[] = {
-      {"step", nullptr, Step, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"stepRows", nullptr, StepRows, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"gradients", nullptr, Gradients, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"evaluate", nullptr, Evaluate, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"logImportanceWeights", nullptr, LogImportanceWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"getWeights", nullptr, GetWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"setWeights", nullptr, SetWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"getAdamState", nullptr, GetAdamState, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"setAdamState", nullptr, SetAdamState, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"setKlBeta", nullptr, SetKlBeta, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"tensorNames", nullptr, TensorNames, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"dispose", nullptr, Dispose, nullptr, nullptr, nullptr, napi_default, nullptr},
+      method("step", Step),
+      method("stepRows", StepRows),
+      method("gradients", Gradients),
+      method("evaluate", Evaluate),
+      method("logImportanceWeights", LogImportanceWeights),
+      method("getWeights", GetWeights),
+      method("setWeights", SetWeights),
+      method("getAdamState", GetAdamState),
+      method("setAdamState", SetAdamState),
+      method("setKlBeta", SetKlBeta),
+      method("tensorNames", TensorNames),
+      method("dispose", Dispose),
   };
   napi_value cls, info;
   if (napi_define_class(env, "Trainer", NAPI_AUTO_LENGTH, Construct, nullptr, sizeof methods / sizeof methods[0], methods, &cls) !=

@@ -114,13 +114,6 @@ struct Trainer::Job {
   Schedule schedule;
 };
 
-std::vector<LayerSpec> denseReluLayers(const std::vector<int>& widths, int outputDim) {
-  std::vector<LayerSpec> layers;
-  for (int w : widths) layers.push_back(LayerSpec{"dense", w, "relu", ""});
-  if (outputDim > 0) layers.push_back(LayerSpec{"dense", outputDim, "linear", ""});
-  return layers;
-}
-
 void Trainer::Buffer::resize(size_t n) {
   std::free(data);
   data = nullptr;
@@ -150,6 +143,7 @@ Trainer::Trainer(const Options& options) : opt_(options), pool_(options.parallel
   // Only what the ops have kernels for; anything else is refused, never trained as something else.
   auto relu = [](const LayerSpec& s, const std::string& where) {
     if (s.type != "dense") throw std::invalid_argument(where + ": the native trainer has no kernel for a '" + s.type + "' layer (it has: dense)");
+    if (s.name.empty()) throw std::invalid_argument(where + ".name: expected the layer's name (its weights are <name>.kernel, <name>.bias)");
     if (s.units < 1) throw std::invalid_argument(where + ".units: expected a positive integer, got " + std::to_string(s.units));
     if (s.activation == "relu") return true;
     if (s.activation == "linear") return false;
@@ -166,7 +160,7 @@ Trainer::Trainer(const Options& options) : opt_(options), pool_(options.parallel
   for (size_t i = 0; i < opt_.encoder.size(); i++) {
     const LayerSpec& spec = opt_.encoder[i];
     const std::string where = "encoder[" + std::to_string(i) + "]";
-    encoder_.push_back(addLayer(spec.name.empty() ? "encoder." + std::to_string(i) : spec.name, width, spec.units, relu(spec, where)));
+    encoder_.push_back(addLayer(spec.name, width, spec.units, relu(spec, where)));
     width = spec.units;
   }
   mu_ = addLayer("mu", width, opt_.latentDim, false);
@@ -175,7 +169,7 @@ Trainer::Trainer(const Options& options) : opt_(options), pool_(options.parallel
   for (size_t j = 0; j < opt_.decoder.size(); j++) {
     const LayerSpec& spec = opt_.decoder[j];
     const std::string where = "decoder[" + std::to_string(j) + "]";
-    decoder_.push_back(addLayer(spec.name.empty() ? "decoder." + std::to_string(j) : spec.name, width, spec.units, relu(spec, where)));
+    decoder_.push_back(addLayer(spec.name, width, spec.units, relu(spec, where)));
     width = spec.units;
   }
   params_.resize(paramCount_);

@@ -51,20 +51,18 @@ struct LayerSpec {
   std::string type = "dense";
   int units = 0;
   std::string activation = "relu";
-  /** Weight names: `<name>.kernel`, `<name>.bias`; empty: `encoder.<i>` / `decoder.<j>`. */
+  /** Weight names: `<name>.kernel`, `<name>.bias` (the description's layer name). */
   std::string name;
 };
 
-/** Dense ReLU layers of these widths, as `encoderHidden` / `decoderHidden` described the MLP (the decoder's linear output layer of `outputDim` added when outputDim > 0). */
-std::vector<LayerSpec> denseReluLayers(const std::vector<int>& widths, int outputDim = 0);
-
+/** The model comes from its description (@vae/model's `resolveModel`), through the glue: no defaults here. */
 struct Options {
-  int inputDim = 784;
+  int inputDim = 0;
   /** Image → features (the heads read the last one's output). */
-  std::vector<LayerSpec> encoder = denseReluLayers({512, 256});
-  int latentDim = 20;
+  std::vector<LayerSpec> encoder;
+  int latentDim = 0;
   /** z → logits: the last layer is linear and inputDim wide. */
-  std::vector<LayerSpec> decoder = denseReluLayers({256, 512}, 784);
+  std::vector<LayerSpec> decoder;
   double learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
   double klBeta = 1;
   Reconstruction reconstruction = Reconstruction::Bernoulli;
