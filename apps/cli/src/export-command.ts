@@ -1,28 +1,16 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+// The backends the CLI ships, registered on import: the weights are held on one while they are read back.
+import '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-cpu';
 import { EXPORT_FORMATS, ExportError, exportFiles, settingsFromMetadata, type ExportFormat } from '@vae/export';
 import { parseModelJson } from '@vae/model';
+import { startHostMemoryBackend } from '@vae/train';
 import { Command, Option } from 'commander';
 import { InputError, loadWeights, openModel, type ModelFlags } from './model-input.js';
 import { writeOutputs, type CommandIo } from './output-files.js';
 import { savedModelCommand, type SavedModelFlags } from './saved-model-command.js';
 import { UsageError } from './train-options.js';
-
-/**
- * A tfjs backend to hold the weights while they are read back: WebAssembly, as the other commands
- * use (the plain JavaScript one greets Node users with a banner), else plain JavaScript.
- */
-async function holdingBackend(): Promise<void> {
-  try {
-    await import('@tensorflow/tfjs-backend-wasm');
-    if (await tf.setBackend('wasm')) return;
-  } catch {
-    // fall through to cpu
-  }
-  await import('@tensorflow/tfjs-backend-cpu');
-  if (!(await tf.setBackend('cpu'))) throw new Error('neither the wasm nor the cpu tfjs backend started');
-}
 
 /** `path` with its links resolved as far as it exists (the rest appended as given). */
 async function realPathOf(path: string): Promise<string> {
@@ -85,7 +73,7 @@ export async function runExport(command: Command, io: CommandIo): Promise<void> 
     throw new InputError(`--model ${flags.model}: ${(error as Error).message}`);
   }
   const settings = settingsFromMetadata(metadata);
-  await holdingBackend();
+  await startHostMemoryBackend();
   const vae = await loadWeights(modelFlags, opened);
   try {
     let files;
