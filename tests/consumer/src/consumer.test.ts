@@ -24,7 +24,7 @@ async function run(file: string, args: string[], options: { cwd?: string; env?: 
 }
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
-const PACKAGES = ['data', 'model', 'loss', 'train', 'viz', 'export'] as const;
+const PACKAGES = ['data', 'model', 'loss', 'train', 'explore', 'viz', 'export'] as const;
 /** Packed too: the native engine and its prebuilt addon for this platform (built by `pnpm build`). */
 const NATIVE_PACKAGES = ['native', 'native-linux-x64-gnu'] as const;
 const versionOf = (file: string, dep: string) => {

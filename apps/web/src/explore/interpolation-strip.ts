@@ -1,5 +1,5 @@
 import { createRng, valuesPerImage, type MnistSplit } from '@vae/data';
-import { interpolateLatents, type InterpolationMode } from '@vae/train';
+import { interpolateLatents, type InterpolationMode } from '@vae/explore';
 import { imageGrid } from '@vae/viz';
 import type { ModelClient } from '../model-client.js';
 import { createElement } from './create-element.js';
