@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng, gatherBatchInto, normalizationRange, valuesPerImage, type MnistSplit, type Normalization } from '@vae/data';
 import { checkReconstructionRange, importanceLogWeights, type ReconstructionOptions } from '@vae/loss';
 import type { TrainableModel } from './trainable-model.js';
-import { SeedStream, deriveSeed } from './seeds.js';
+import { SeedStream, deriveSeed, standardNormalNoise } from './seeds.js';
 import { yieldToSignal } from './yield-to-signal.js';
 
 /**
@@ -71,8 +71,9 @@ function logMeanExp(w: ArrayLike<number>): number {
  * in expectation that tightens as K grows (K = 1 is the ELBO). Reported as the mean over images
  * with its standard error.
  *
- * Image i's draws come from their own stream, keyed by (seed, i): estimates at different seeds are
- * independent repeats, and an image's draws do not depend on how the work is split into calls.
+ * Image i's draws come from their own stream, keyed by (seed, i), drawn by `standardNormalNoise` as
+ * the training noise is: estimates at different seeds are independent repeats, and an image's draws
+ * do not depend on how the work is split into calls.
  */
 export async function estimateLogLikelihood(
   model: TrainableModel,
@@ -104,9 +105,8 @@ export async function estimateLogLikelihood(
     const n = Math.min(imagesPerCall, count - start);
     gatherBatchInto(split, order, start, start + n, normalization, x, binarizeRng);
     for (let i = 0; i < n; i++) {
-      const rng = createRng(deriveSeed(seed, SeedStream.importanceSamples, start + i));
       const offset = i * samples * latentDim;
-      for (let j = 0; j < samples * latentDim; j++) eps[offset + j] = rng.normal();
+      standardNormalNoise(deriveSeed(seed, SeedStream.importanceSamples, start + i), samples * latentDim, eps.subarray(offset, offset + samples * latentDim));
     }
     if (n > 1 || drawsPerCall === samples) {
       const w = await logWeights(x.subarray(0, n * inputDim), n, samples, eps.subarray(0, n * samples * latentDim));
