@@ -34,7 +34,8 @@ export { evaluate, type BatchEvaluator, type EvaluateOptions, type Evaluation, t
 export { yieldToSignal } from './yield-to-signal.js';
 export { SeedStream, deriveSeed, standardNormalNoise } from './seeds.js';
 export type { TrainableModel } from './trainable-model.js';
-export { DEFAULT_TRAIN_SETTINGS, train, type BatchEvent, type TrainOptions, type TrainResult } from './train.js';
+export { DEFAULT_TRAIN_SETTINGS } from './train-settings.js';
+export { train, type BatchEvent, type TrainOptions, type TrainResult } from './train.js';
 export { klWarmupBeta } from './kl-warmup.js';
 export { lossAndGradients, trainStep } from './train-step.js';
 export { FLOAT32_MIN_NORMAL, HostAdam, subnormalCount, type HostAdamKernel } from './host-adam.js';
