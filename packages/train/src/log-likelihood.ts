@@ -4,6 +4,7 @@ import { checkReconstructionRange, importanceLogWeights, type ReconstructionOpti
 import type { TrainableModel } from './trainable-model.js';
 import { SeedStream, deriveSeed, standardNormalNoise } from './seeds.js';
 import { yieldToSignal } from './yield-to-signal.js';
+import { isPositiveInteger } from '@vae/internal';
 
 /**
  * The log importance weights of `k` draws for each of `n` images: x `[n, pixels]`, eps
@@ -83,9 +84,9 @@ export async function estimateLogLikelihood(
 ): Promise<LogLikelihoodEstimate> {
   const { samples = 5000, seed = 0, normalization = 'unit', rowsPerCall = 8192 } = options;
   const count = options.count ?? split.count;
-  if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`samples: expected a positive integer, got ${samples}`);
+  if (!isPositiveInteger(samples)) throw new RangeError(`samples: expected a positive integer, got ${samples}`);
   if (!Number.isInteger(count) || count < 1 || count > split.count) throw new RangeError(`count: expected an integer in [1, ${split.count}], got ${count}`);
-  if (!Number.isInteger(rowsPerCall) || rowsPerCall < 1) throw new RangeError(`rowsPerCall: expected a positive integer, got ${rowsPerCall}`);
+  if (!isPositiveInteger(rowsPerCall)) throw new RangeError(`rowsPerCall: expected a positive integer, got ${rowsPerCall}`);
   checkReconstructionRange(options.reconstruction ?? 'bernoulli', normalizationRange(normalization), `pixels with normalization '${normalization}'`);
   const { inputDim, latentDim } = model;
   if (valuesPerImage(split) !== inputDim) throw new RangeError(`the images have ${valuesPerImage(split)} values (rows·cols·channels), the model takes ${inputDim}`);

@@ -2,6 +2,7 @@ import { normalizationRange } from '@vae/data';
 import { checkReconstructionRange } from '@vae/loss';
 import type { TrainSettings } from './checkpoint.js';
 import { TrainConfigError } from './errors.js';
+import { isPositiveInteger } from '@vae/internal';
 
 export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = Object.freeze({
   epochs: 50,
@@ -26,7 +27,7 @@ export function trainSettingsOf(options: Partial<TrainSettings>): TrainSettings 
 
 function checkSettings(s: TrainSettings): void {
   const positiveInt = (v: number, f: string) => {
-    if (!Number.isInteger(v) || v < 1) throw new TrainConfigError(`${f}: expected a positive integer, got ${v}`);
+    if (!isPositiveInteger(v)) throw new TrainConfigError(`${f}: expected a positive integer, got ${v}`);
   };
   positiveInt(s.epochs, 'epochs');
   positiveInt(s.batchSize, 'batchSize');
