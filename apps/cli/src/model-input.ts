@@ -9,6 +9,7 @@ import { DEFAULT_TRAIN_SETTINGS } from '@vae/train';
 import { ENGINE_CHOICES, selectEngine, type EngineChoice } from './engines/node-engines.js';
 import { integer, positiveInt } from './flag-parsers.js';
 import { dataDirOption, dataSourceOption, UsageError } from './train-options.js';
+import { RUN_LAYOUT } from '@vae/internal';
 
 /** A problem with something the user named (a model, a directory): one line, exit code 1. */
 export class InputError extends Error {
@@ -80,8 +81,8 @@ export async function openModel(flags: ModelFlags, baseDir = process.env.INIT_CW
   const given = abs(flags.model);
   let modelDir: string;
   if (await exists(join(given, 'model.json'))) modelDir = given;
-  else if (await exists(join(given, 'model', 'model.json'))) modelDir = join(given, 'model');
-  else if (await exists(join(given, 'checkpoint'))) {
+  else if (await exists(join(given, RUN_LAYOUT.model, RUN_LAYOUT.modelJson))) modelDir = join(given, RUN_LAYOUT.model);
+  else if (await exists(join(given, RUN_LAYOUT.checkpoint))) {
     throw new InputError(`--model ${flags.model}: this run has no model/ yet (it stopped before its last epoch); finish it with \`vae train --resume ${flags.model}\``);
   } else if (!(await exists(given))) {
     throw new InputError(`--model ${flags.model}: no such file or directory; name a run directory written by \`vae train\` or a model/ folder`);
@@ -109,7 +110,7 @@ export async function openModel(flags: ModelFlags, baseDir = process.env.INIT_CW
     if (error instanceof LossConfigError) throw new UsageError(`the model was trained with ${reconstruction} reconstruction: ${error.message}`);
     throw error;
   }
-  const runDir = basename(modelDir) === 'model' && (await exists(join(dirname(modelDir), 'config.json'))) ? dirname(modelDir) : null;
+  const runDir = basename(modelDir) === RUN_LAYOUT.model && (await exists(join(dirname(modelDir), RUN_LAYOUT.config))) ? dirname(modelDir) : null;
   const outDir = flags.out !== undefined ? abs(flags.out) : join(runDir ?? dirname(modelDir), 'explore');
   return { description, imageShapeRecorded, modelDir, runDir, normalization, reconstruction, lossOptions: { reconstruction, gaussian: { range: normalizationRange(normalization) } }, outDir };
 }

@@ -8,6 +8,7 @@ import { makeDirectory } from './make-directory.js';
 import { LOCK_FILE, RunLock } from './run-lock.js';
 import { deleteRunFiles, listRunFiles } from './run-files.js';
 import { removeDeadWritersTempFiles } from './temp-files.js';
+import { isRecord, RUN_LAYOUT } from '@vae/internal';
 
 /** One line of `metrics.jsonl`: an epoch's metrics plus the process's memory after it. */
 export type MetricsLine = EpochMetrics & { rssMB?: number; tensors?: number };
@@ -18,7 +19,7 @@ export class RunDirectoryError extends Error {
 }
 
 /** What `vae train` writes into a run directory (and `explore/` and `export/`, where the model commands write by default). */
-export const RUN_ENTRIES = ['config.json', 'metrics.jsonl', 'loss.svg', 'samples', 'checkpoint', 'model', 'explore', 'export'] as const;
+export const RUN_ENTRIES = [RUN_LAYOUT.config, RUN_LAYOUT.metrics, RUN_LAYOUT.lossCurve, RUN_LAYOUT.samples, RUN_LAYOUT.checkpoint, RUN_LAYOUT.model, RUN_LAYOUT.explore, RUN_LAYOUT.export] as const;
 
 /** `config.json`: the first run's record, then one entry per resume. */
 export interface RunRecord {
@@ -38,9 +39,9 @@ export class RunDirectory {
   readonly modelDir: string;
 
   constructor(readonly path: string) {
-    this.samplesDir = join(path, 'samples');
-    this.checkpointDir = join(path, 'checkpoint');
-    this.modelDir = join(path, 'model');
+    this.samplesDir = join(path, RUN_LAYOUT.samples);
+    this.checkpointDir = join(path, RUN_LAYOUT.checkpoint);
+    this.modelDir = join(path, RUN_LAYOUT.model);
   }
 
   /** The directories a run writes files into (for cleaning the temp files of killed writes). */
@@ -133,15 +134,15 @@ export class RunDirectory {
   /** `config.json` as written, or null when it is missing or not a JSON object. */
   async readRecord(): Promise<RunRecord | null> {
     try {
-      const record = JSON.parse(await readFile(join(this.path, 'config.json'), 'utf8')) as unknown;
-      return typeof record === 'object' && record !== null && !Array.isArray(record) ? (record as RunRecord) : null;
+      const record = JSON.parse(await readFile(join(this.path, RUN_LAYOUT.config), 'utf8')) as unknown;
+      return isRecord(record) ? (record as RunRecord) : null;
     } catch {
       return null;
     }
   }
 
   writeConfig(config: RunRecord): Promise<void> {
-    const file = join(this.path, 'config.json');
+    const file = join(this.path, RUN_LAYOUT.config);
     return withFile(file, () => writeFileAtomic(file, `${JSON.stringify(config, null, 2)}\n`));
   }
 
@@ -162,7 +163,7 @@ export class RunDirectory {
   async readMetricsFor(checkpointMetrics: readonly EpochMetrics[]): Promise<MetricsLine[]> {
     let lines: MetricsLine[] = [];
     try {
-      const text = await readFile(join(this.path, 'metrics.jsonl'), 'utf8');
+      const text = await readFile(join(this.path, RUN_LAYOUT.metrics), 'utf8');
       lines = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as MetricsLine);
     } catch {
       // missing or unreadable: the checkpoint's figures are all there is
@@ -172,7 +173,7 @@ export class RunDirectory {
 
   /** Rewrites `metrics.jsonl` from all epochs so far (so a resumed run never repeats a line). */
   writeMetrics(metrics: readonly MetricsLine[]): Promise<void> {
-    const file = join(this.path, 'metrics.jsonl');
+    const file = join(this.path, RUN_LAYOUT.metrics);
     return withFile(file, () => writeFileAtomic(file, metrics.map((m) => `${JSON.stringify(m)}\n`).join('')));
   }
 
@@ -195,7 +196,7 @@ export class RunDirectory {
       ],
       { title: 'Loss (negative ELBO) per image', yLabel: 'loss (nats / image)' },
     );
-    const file = join(this.path, 'loss.svg');
+    const file = join(this.path, RUN_LAYOUT.lossCurve);
     return withFile(file, () => writeFileAtomic(file, svg));
   }
 

@@ -2,6 +2,7 @@ import { open, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCheckpointBytes } from '@vae/train';
 import { isFsError, TEMP_SUFFIX } from './file-errors.js';
+import { isRecord } from '@vae/internal';
 
 /** What `vae train` writes as `config.json`'s `tool`: the mark of a run directory. */
 export const RUN_TOOL = 'vae-ts cli train';
@@ -73,7 +74,7 @@ export async function deleteRunFiles(dir: string, files: readonly string[]): Pro
 async function isRunConfig(file: string): Promise<boolean> {
   try {
     const record = JSON.parse(await readFile(file, 'utf8')) as unknown;
-    return typeof record === 'object' && record !== null && (record as { tool?: unknown }).tool === RUN_TOOL;
+    return isRecord(record) && record.tool === RUN_TOOL;
   } catch {
     return false;
   }

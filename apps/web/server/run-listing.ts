@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isRecord, RUN_LAYOUT } from '@vae/internal';
 
 /** One training run of the CLI (`runs/<timestamp>`), as the page lists it. */
 export interface RunSummary {
@@ -62,7 +63,7 @@ export async function listRuns(root: string): Promise<RunSummary[]> {
 /** The summary of `<root>/<name>`, or undefined when it is not a run directory. */
 export async function readRun(root: string, name: string): Promise<RunSummary | undefined> {
   const dir = path.join(root, name);
-  const configFile = path.join(dir, 'config.json');
+  const configFile = path.join(dir, RUN_LAYOUT.config);
   const [dirStat, configText] = await Promise.all([stat(dir).catch(() => undefined), readFile(configFile, 'utf8').catch(() => undefined)]);
   if (!dirStat?.isDirectory() || configText === undefined) return undefined;
 
@@ -70,22 +71,22 @@ export async function readRun(root: string, name: string): Promise<RunSummary | 
   let error: string | undefined;
   try {
     const parsed: unknown = JSON.parse(configText);
-    if (!isObject(parsed)) throw new Error('not a JSON object');
+    if (!isRecord(parsed)) throw new Error('not a JSON object');
     config = parsed;
   } catch (err) {
     error = `${configFile}: unreadable config.json (${(err as Error).message}); expected the JSON object the CLI writes`;
   }
-  const settings = isObject(config.settings) ? config.settings : {};
-  const model = isObject(config.model) ? config.model : {};
-  const data = isObject(config.data) ? config.data : undefined;
-  const last = await lastMetrics(path.join(dir, 'metrics.jsonl'));
+  const settings = isRecord(config.settings) ? config.settings : {};
+  const model = isRecord(config.model) ? config.model : {};
+  const data = isRecord(config.data) ? config.data : undefined;
+  const last = await lastMetrics(path.join(dir, RUN_LAYOUT.metrics));
   const summary: RunSummary = {
     name,
     createdAt: typeof config.createdAt === 'string' && !Number.isNaN(Date.parse(config.createdAt)) ? config.createdAt : dirStat.mtime.toISOString(),
     epochsDone: typeof last?.epoch === 'number' ? last.epoch : 0,
     epochs: numberOrNull(settings.epochs),
     finalTestLoss: numberOrNull(last?.testLoss),
-    hasModel: existsSync(path.join(dir, 'model', 'model.json')) && existsSync(path.join(dir, 'model', 'weights.bin')),
+    hasModel: existsSync(path.join(dir, RUN_LAYOUT.model, RUN_LAYOUT.modelJson)) && existsSync(path.join(dir, RUN_LAYOUT.model, RUN_LAYOUT.modelWeights)),
     backend: stringOrNull(config.backend),
     latentDim: numberOrNull(model.latentDim) ?? numberOrNull(settings.latentDim),
     normalization: stringOrNull(settings.normalization),
@@ -103,16 +104,12 @@ async function lastMetrics(file: string): Promise<Record<string, unknown> | unde
   for (let i = lines.length - 1; i >= 0; i--) {
     try {
       const parsed: unknown = JSON.parse(lines[i]!);
-      if (isObject(parsed)) return parsed;
+      if (isRecord(parsed)) return parsed;
     } catch {
       // a damaged line: try the one before
     }
   }
   return undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function numberOrNull(value: unknown): number | null {

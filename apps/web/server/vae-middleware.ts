@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { MnistForPage } from './mnist-for-page.js';
+import { RUN_LAYOUT } from '@vae/internal';
 import { listRuns, readRun } from './run-listing.js';
 
 export interface VaeMiddlewareOptions {
@@ -16,9 +17,9 @@ export interface VaeMiddlewareOptions {
 }
 
 /** The files of a run's model/ the page may fetch: what `saveVae` writes, and nothing else. */
-const MODEL_FILES = new Map([
-  ['model.json', 'application/json'],
-  ['weights.bin', 'application/octet-stream'],
+const MODEL_FILES = new Map<string, string>([
+  [RUN_LAYOUT.modelJson, 'application/json'],
+  [RUN_LAYOUT.modelWeights, 'application/octet-stream'],
 ]);
 
 type Next = (err?: unknown) => void;
@@ -69,7 +70,7 @@ async function serveRuns(root: string, label: string, rest: string[], req: Incom
   if (name === undefined || !isRunName(name)) {
     return sendJson(req, res, 400, { error: `${JSON.stringify(rest[0])} is not a run name; expected the name of a directory in ${label} (GET api/runs lists them)` });
   }
-  const file = rest.length === 3 && rest[1] === 'model' ? rest[2]! : undefined;
+  const file = rest.length === 3 && rest[1] === RUN_LAYOUT.model ? rest[2]! : undefined;
   if (file === undefined || !MODEL_FILES.has(file)) {
     return sendJson(req, res, 404, { error: `api/runs/${rest.join('/')}: no such file; a run serves only model/model.json and model/weights.bin` });
   }
@@ -77,9 +78,9 @@ async function serveRuns(root: string, label: string, rest: string[], req: Incom
   if (!(await readRun(root, name))) {
     return sendJson(req, res, 404, { error: `no run named ${JSON.stringify(name)} in ${label} (a run directory holds config.json; GET api/runs lists them)` });
   }
-  const modelDir = path.join(root, name, 'model');
+  const modelDir = path.join(root, name, RUN_LAYOUT.model);
   if (!(await isDirectory(modelDir))) {
-    const resumable = await isDirectory(path.join(root, name, 'checkpoint'));
+    const resumable = await isDirectory(path.join(root, name, RUN_LAYOUT.checkpoint));
     const what = resumable
       ? `the run did not finish; resume it with pnpm --filter cli train --resume ${runPath}`
       : 'the run stopped before its first checkpoint; start a new one with pnpm --filter cli train';

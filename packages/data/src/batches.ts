@@ -2,6 +2,7 @@ import { valuesPerImage, type MnistSplit } from './dataset.js';
 import { normalizeInto, type Normalization } from './normalization.js';
 import type { Rng } from './rng.js';
 import { shuffledIndices } from './shuffle.js';
+import { checkPositiveInteger } from '@vae/internal';
 
 /** One minibatch. `x` and `labels` live in buffers that the next batch overwrites (see `batches`). */
 export interface Batch {
@@ -67,7 +68,7 @@ export function gatherBatchInto(
  */
 export function batches(split: MnistSplit, options: BatchOptions): Generator<Batch, void, undefined> {
   const { batchSize, normalization, rng, shuffle = true, dropLast = false } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batches: batchSize must be a positive integer, got ${batchSize}`);
+  checkPositiveInteger(batchSize, 'batches: batchSize');
   if (!rng && (shuffle || normalization === 'dynamic-binary')) {
     throw new RangeError(`batches: an rng is required when shuffling or with 'dynamic-binary' normalization`);
   }

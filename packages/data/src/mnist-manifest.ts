@@ -2,6 +2,7 @@ import type { MnistData } from './dataset.js';
 import { DataError } from './errors.js';
 import type { MnistFileRole } from './mnist-file-role.js';
 import { MNIST_FILE_ROLES } from './mnist-files.js';
+import { isRecord } from '@vae/internal';
 
 /**
  * `mnist.json`: how a server (the web app's dev server, or its static build under `data/`) tells a
@@ -35,12 +36,12 @@ export function parseMnistManifest(json: unknown, where: string): MnistManifest 
   const fail = (what: string): never => {
     throw new DataError(`${where}: ${what}; expected an MNIST manifest {"source": {"kind", "description"}, "files": {"trainImages", …}, "train", "test"}`);
   };
-  if (!isObject(json)) return fail('not a JSON object');
+  if (!isRecord(json)) return fail('not a JSON object');
   const { source, files, train, test } = json;
-  if (!isObject(source) || typeof source.kind !== 'string' || typeof source.description !== 'string') {
+  if (!isRecord(source) || typeof source.kind !== 'string' || typeof source.description !== 'string') {
     return fail('"source" is not {"kind": string, "description": string}');
   }
-  if (!isObject(files)) return fail('"files" is missing');
+  if (!isRecord(files)) return fail('"files" is missing');
   for (const role of MNIST_FILE_ROLES) {
     if (typeof files[role] !== 'string' || files[role] === '') fail(`"files.${role}" is not a file name`);
   }
@@ -51,10 +52,6 @@ export function parseMnistManifest(json: unknown, where: string): MnistManifest 
     train,
     test,
   };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isCount(value: unknown): value is number {

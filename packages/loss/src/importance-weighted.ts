@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { reconstructionLoss, type ReconstructionOptions } from './reconstruction.js';
+import { isPositiveInteger } from '@vae/internal';
 
 /** The two halves of a VAE the bound needs (an `@vae/model` `Vae` fits). */
 export interface EncoderDecoder {
@@ -62,7 +63,7 @@ function drawSeed(seed: number, i: number): number {
  */
 export function importanceWeightedBound(model: EncoderDecoder, x: tf.Tensor2D, options: ImportanceWeightedOptions = {}): tf.Tensor1D {
   const k = options.samples ?? 64;
-  if (!Number.isInteger(k) || k < 1) throw new RangeError(`samples: expected a positive integer, got ${k}`);
+  if (!isPositiveInteger(k)) throw new RangeError(`samples: expected a positive integer, got ${k}`);
   return tf.tidy(() => {
     const [batch] = x.shape;
     const latent = tf.tidy(() => model.encode(tf.slice(x, [0, 0], [1, -1])).mu.shape[1]);

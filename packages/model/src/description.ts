@@ -1,4 +1,6 @@
 import { DEFAULT_VAE_CONFIG, resolveVaeConfig, type VaeConfig } from './config.js';
+// `show`: a value in a message, cut to one short line.
+import { brief as show, isRecord } from '@vae/internal';
 
 /**
  * The model described once: a VAE is an image shape, an encoder (a list of layers from the image
@@ -111,11 +113,6 @@ export class ModelDescriptionError extends TypeError {
 }
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const show = (v: unknown) => {
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-};
 
 /** The output length of a convolution along one axis, as TensorFlow computes it. */
 export function convOutputSize(input: number, kernelSize: number, strides: number, padding: 'same' | 'valid'): number {

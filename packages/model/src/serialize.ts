@@ -4,6 +4,7 @@ import { crc32Hex } from './crc32.js';
 import { mlpDescription, resolveModel, weightShapes, type ModelDescription } from './description.js';
 import { ModelFileError } from './errors.js';
 import { Vae } from './vae.js';
+import { brief, isRecord } from '@vae/internal';
 
 /** What `serializeVae` writes: the model's description and its weights. */
 export const MODEL_FORMAT = 'vae-ts/vae';
@@ -60,21 +61,6 @@ export async function serializeVae(vae: Vae, metadata?: Record<string, unknown>)
   } finally {
     tf.dispose(weights);
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A value as a short piece of one line, for messages about what a file holds. */
-function brief(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = '(unprintable)';
-  }
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** Checks a parsed `model.json`; `source` names the file in errors (`ModelFileError`). */

@@ -4,6 +4,7 @@ import { RECONSTRUCTIONS, type Reconstruction } from '@vae/loss';
 import { crc32, mlpDescription, resolveModel, resolveVaeConfig, weightShapes, type ModelDescription, type VaeConfig } from '@vae/model';
 import type { TrainableModel } from './trainable-model.js';
 import { CheckpointError } from './errors.js';
+import { brief, isRecord } from '@vae/internal';
 
 /**
  * The format `encodeCheckpoint` writes; the readers also take version 1. Layout of version 2, all
@@ -152,19 +153,7 @@ interface Parsed {
   weightsCrc32: number | undefined;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const hex = (n: number) => n.toString(16).padStart(8, '0');
-
-/** A value as a short piece of one line, for messages about what a file holds. */
-function brief(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = '(unprintable)';
-  }
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
 
 /** Thrower for one file: `${source}: ${what}; ${REMEDY}`. Typed so that TypeScript narrows after a call. */
 function failer(source: string): (what: string) => never {

@@ -34,8 +34,8 @@ export { evaluate, type BatchEvaluator, type EvaluateOptions, type Evaluation, t
 export { yieldToSignal } from './yield-to-signal.js';
 export { SeedStream, deriveSeed, standardNormalNoise } from './seeds.js';
 export type { TrainableModel } from './trainable-model.js';
-export { SAMPLE_GRID_COUNT, sampleGridLatents } from './sample-grid.js';
-export { DEFAULT_TRAIN_SETTINGS, train, type BatchEvent, type TrainOptions, type TrainResult } from './train.js';
+export { DEFAULT_TRAIN_SETTINGS } from './train-settings.js';
+export { train, type BatchEvent, type TrainOptions, type TrainResult } from './train.js';
 export { klWarmupBeta } from './kl-warmup.js';
 export { lossAndGradients, trainStep } from './train-step.js';
 export { FLOAT32_MIN_NORMAL, HostAdam, subnormalCount, type HostAdamKernel } from './host-adam.js';
@@ -44,11 +44,3 @@ export { HOST_MEMORY_BACKENDS, hostAdamStepEngine } from './host-adam-engine.js'
 export { startHostMemoryBackend, stepEngineForBackend, tfjsBackendEngine, type TfjsBackendEngineOptions } from './tfjs-backend-engine.js';
 export { type AdamSettings, type StepEngine, type StepEngineContext, type StepEngineFactory } from './step-engine.js';
 export { tfjsStepEngine } from './tfjs-engine.js';
-export {
-  MANIFOLD_GRID_RANGE,
-  interpolateLatents,
-  manifoldGridLatents,
-  type InterpolationMode,
-  type ManifoldGridOptions,
-} from './latent-paths.js';
-export { normalQuantile } from './normal-quantile.js';

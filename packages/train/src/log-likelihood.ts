@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng, gatherBatchInto, normalizationRange, valuesPerImage, type MnistSplit, type Normalization } from '@vae/data';
 import { checkReconstructionRange, importanceLogWeights, type ReconstructionOptions } from '@vae/loss';
 import type { TrainableModel } from './trainable-model.js';
-import { SeedStream, deriveSeed } from './seeds.js';
+import { SeedStream, deriveSeed, standardNormalNoise } from './seeds.js';
 import { yieldToSignal } from './yield-to-signal.js';
+import { isPositiveInteger } from '@vae/internal';
 
 /**
  * The log importance weights of `k` draws for each of `n` images: x `[n, pixels]`, eps
@@ -71,8 +72,9 @@ function logMeanExp(w: ArrayLike<number>): number {
  * in expectation that tightens as K grows (K = 1 is the ELBO). Reported as the mean over images
  * with its standard error.
  *
- * Image i's draws come from their own stream, keyed by (seed, i): estimates at different seeds are
- * independent repeats, and an image's draws do not depend on how the work is split into calls.
+ * Image i's draws come from their own stream, keyed by (seed, i), drawn by `standardNormalNoise` as
+ * the training noise is: estimates at different seeds are independent repeats, and an image's draws
+ * do not depend on how the work is split into calls.
  */
 export async function estimateLogLikelihood(
   model: TrainableModel,
@@ -82,9 +84,9 @@ export async function estimateLogLikelihood(
 ): Promise<LogLikelihoodEstimate> {
   const { samples = 5000, seed = 0, normalization = 'unit', rowsPerCall = 8192 } = options;
   const count = options.count ?? split.count;
-  if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`samples: expected a positive integer, got ${samples}`);
+  if (!isPositiveInteger(samples)) throw new RangeError(`samples: expected a positive integer, got ${samples}`);
   if (!Number.isInteger(count) || count < 1 || count > split.count) throw new RangeError(`count: expected an integer in [1, ${split.count}], got ${count}`);
-  if (!Number.isInteger(rowsPerCall) || rowsPerCall < 1) throw new RangeError(`rowsPerCall: expected a positive integer, got ${rowsPerCall}`);
+  if (!isPositiveInteger(rowsPerCall)) throw new RangeError(`rowsPerCall: expected a positive integer, got ${rowsPerCall}`);
   checkReconstructionRange(options.reconstruction ?? 'bernoulli', normalizationRange(normalization), `pixels with normalization '${normalization}'`);
   const { inputDim, latentDim } = model;
   if (valuesPerImage(split) !== inputDim) throw new RangeError(`the images have ${valuesPerImage(split)} values (rows·cols·channels), the model takes ${inputDim}`);
@@ -104,9 +106,8 @@ export async function estimateLogLikelihood(
     const n = Math.min(imagesPerCall, count - start);
     gatherBatchInto(split, order, start, start + n, normalization, x, binarizeRng);
     for (let i = 0; i < n; i++) {
-      const rng = createRng(deriveSeed(seed, SeedStream.importanceSamples, start + i));
       const offset = i * samples * latentDim;
-      for (let j = 0; j < samples * latentDim; j++) eps[offset + j] = rng.normal();
+      standardNormalNoise(deriveSeed(seed, SeedStream.importanceSamples, start + i), samples * latentDim, eps.subarray(offset, offset + samples * latentDim));
     }
     if (n > 1 || drawsPerCall === samples) {
       const w = await logWeights(x.subarray(0, n * inputDim), n, samples, eps.subarray(0, n * samples * latentDim));

@@ -4,6 +4,7 @@ import { makeDirectory } from '@vae/data/node';
 import { join } from 'node:path';
 import { checkpointStamp, verifyCheckpoint, type CheckpointStamp, type CheckpointStore, type TrainingState } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
+import { isRecord } from '@vae/internal';
 
 export * from './index.js';
 
@@ -62,8 +63,6 @@ function stateFileText(state: TrainingState, stamp: CheckpointStamp): string {
   const doc: StateFile = { ...state, checkpoint: { file: CHECKPOINT_FILE, ...stamp } };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Keeps the latest checkpoint in `dir/checkpoint.bin`, with a readable copy of its state in

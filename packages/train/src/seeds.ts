@@ -23,9 +23,10 @@ export const SeedStream = { shuffle: 1, noise: 2, binarize: 3, evalNoise: 4, imp
  * `seedrandom` package) and Marsaglia's polar method, as float32 — exactly the numbers
  * `tf.randomNormal([count], 0, 1, 'float32', seed)` gives (tfjs draws them the same way), so runs
  * keep the trajectories they had when the engines called tfjs. The reparameterization noise of every
- * training step and evaluation, on every engine: the same numbers on every backend, and no device
- * call (1,280 values for a batch of 64 and 20 latents: microseconds). `seed` must not be 0 (tfjs
- * takes 0 as "no seed"; `deriveSeed` never gives it).
+ * training step and evaluation, on every engine, and the importance samples of
+ * `estimateLogLikelihood`: the same numbers on every backend, and no device call (1,280 values for a
+ * batch of 64 and 20 latents: microseconds). `seed` must not be 0 (tfjs takes 0 as "no seed";
+ * `deriveSeed` never gives it).
  */
 export function standardNormalNoise(seed: number, count: number, out: Float32Array = new Float32Array(count)): Float32Array {
   const random = seedrandom.alea(seed.toString());

@@ -1,3 +1,5 @@
+import { checkPositiveInteger } from '@vae/internal';
+
 /**
  * An 8-bit grayscale raster: `pixels[y * width + x]`, 0 = black, 255 = white.
  * `pixels.length === width * height`.
@@ -45,12 +47,8 @@ export function assertGrayImage(image: GrayImage, where: string): void {
 
 function assertRaster(image: RasterImage, where: string, channels: 1 | 3): void {
   const { width, height, pixels } = image;
-  if (!Number.isInteger(width) || width < 1) {
-    throw new RangeError(`${where}: image.width must be a positive integer, got ${String(width)}`);
-  }
-  if (!Number.isInteger(height) || height < 1) {
-    throw new RangeError(`${where}: image.height must be a positive integer, got ${String(height)}`);
-  }
+  checkPositiveInteger(width, `${where}: image.width`);
+  checkPositiveInteger(height, `${where}: image.height`);
   if (!(pixels instanceof Uint8Array)) {
     throw new TypeError(`${where}: image.pixels must be a Uint8Array (8-bit ${channels === 1 ? 'gray' : 'RGB'}), got ${describe(pixels)}`);
   }

@@ -1,4 +1,5 @@
 import type { GrayImage, RasterImage, RgbImage } from './gray-image.js';
+import { checkPositiveInteger } from '@vae/internal';
 
 export interface ImageGridOptions {
   /** Number of tiles in `images`. */
@@ -73,12 +74,12 @@ export function imageGrid(images: Float32Array | Uint8Array, options: ImageGridO
     throw new TypeError(`${WHERE}: options must be an object with at least { count }, got ${String(options)}`);
   }
   const { count, width: imageWidth = 28, height = 28, channels = 1, padding = 2, background = 0 } = options;
-  positiveInteger(count, 'options.count');
-  positiveInteger(imageWidth, 'options.width');
-  positiveInteger(height, 'options.height');
-  positiveInteger(channels, 'options.channels');
+  checkPositiveInteger(count, `${WHERE}: options.count`);
+  checkPositiveInteger(imageWidth, `${WHERE}: options.width`);
+  checkPositiveInteger(height, `${WHERE}: options.height`);
+  checkPositiveInteger(channels, `${WHERE}: options.channels`);
   const columns = options.columns ?? Math.ceil(Math.sqrt(count));
-  positiveInteger(columns, 'options.columns');
+  checkPositiveInteger(columns, `${WHERE}: options.columns`);
   if (!Number.isInteger(padding) || padding < 0) {
     throw new RangeError(`${WHERE}: options.padding must be a non-negative integer, got ${String(padding)}`);
   }
@@ -86,7 +87,7 @@ export function imageGrid(images: Float32Array | Uint8Array, options: ImageGridO
     throw new RangeError(`${WHERE}: options.background must be a number in [0, 1], got ${String(background)}`);
   }
   const { groupColumns } = options;
-  if (groupColumns !== undefined) positiveInteger(groupColumns, 'options.groupColumns');
+  if (groupColumns !== undefined) checkPositiveInteger(groupColumns, `${WHERE}: options.groupColumns`);
   else if (options.groupGap !== undefined) {
     throw new RangeError(`${WHERE}: options.groupGap needs options.groupColumns (the columns per group)`);
   }
@@ -147,12 +148,6 @@ export function imageGrid(images: Float32Array | Uint8Array, options: ImageGridO
     }
   }
   return depth === 3 ? { width: outWidth, height: outHeight, channels: 3, pixels } : { width: outWidth, height: outHeight, pixels };
-}
-
-function positiveInteger(value: unknown, field: string): void {
-  if (!Number.isInteger(value) || (value as number) < 1) {
-    throw new RangeError(`${WHERE}: ${field} must be a positive integer, got ${String(value)}`);
-  }
 }
 
 function describe(value: unknown): string {

@@ -1,3 +1,5 @@
+import { checkPositiveInteger } from '@vae/internal';
+
 /**
  * A principal-component projection of `count` points in `dim` dimensions, and what is needed to
  * project more points the same way (`pcaTransform`).
@@ -30,10 +32,8 @@ const JACOBI_MAX_SWEEPS = 100;
  */
 export function pcaProject(points: Float32Array, count: number, dim: number, components = 2): PcaProjection {
   if (!Number.isInteger(count) || count < 0) throw new RangeError(`pcaProject: count must be a non-negative integer, got ${count}`);
-  if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`pcaProject: dim must be a positive integer, got ${dim}`);
-  if (!Number.isInteger(components) || components < 1) {
-    throw new RangeError(`pcaProject: components must be a positive integer, got ${components}`);
-  }
+  checkPositiveInteger(dim, 'pcaProject: dim');
+  checkPositiveInteger(components, 'pcaProject: components');
   if (points.length !== count * dim) {
     throw new RangeError(`pcaProject: points must hold count * dim = ${count * dim} values, got ${points.length}`);
   }

@@ -24,7 +24,7 @@ async function run(file: string, args: string[], options: { cwd?: string; env?: 
 }
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
-const PACKAGES = ['data', 'model', 'loss', 'train', 'viz', 'export'] as const;
+const PACKAGES = ['data', 'model', 'loss', 'train', 'explore', 'viz', 'export'] as const;
 /** Packed too: the native engine and its prebuilt addon for this platform (built by `pnpm build`). */
 const NATIVE_PACKAGES = ['native', 'native-linux-x64-gnu'] as const;
 const versionOf = (file: string, dep: string) => {
@@ -79,8 +79,15 @@ describe('the @vae/* packages from their tarballs', () => {
     expect(files.filter((f) => /\.test\.|test-setup|test-data/.test(f) && !f.startsWith('package/dist/'))).toEqual([]);
     const { stdout: manifest } = await run('tar', ['-xzOf', tarballs[`@vae/${name}`]!, 'package/package.json']);
     expect(manifest).not.toContain('workspace:');
+    // The private @vae/internal is never published: the build bundles what a package uses of it.
+    const { dependencies = {}, peerDependencies = {} } = JSON.parse(manifest) as Record<string, Record<string, string> | undefined>;
+    expect(Object.keys({ ...dependencies, ...peerDependencies })).not.toContain('@vae/internal');
+    const { stdout: code } = await run('tar', ['-xzOf', tarballs[`@vae/${name}`]!, '--wildcards', 'package/dist/*.js', 'package/dist/*.cjs']);
+    expect(code).not.toContain('@vae/internal');
   });
 
+  // The private @vae/internal helpers are the one exception: each package bundles its own copy of the
+  // few it uses. They are no published package's exports, so this check does not see them.
   it('no package carries a copy of another @vae/* package’s code (each imports it, as a dependency)', async () => {
     const installed = (name: string) => join(project, 'node_modules', ...name.split('/'));
     const names = Object.keys(tarballs).filter((name) => name !== '@vae/native-linux-x64-gnu');

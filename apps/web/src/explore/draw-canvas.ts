@@ -2,6 +2,7 @@ import type { ModelClient } from '../model-client.js';
 import { createElement } from './create-element.js';
 import { digitImage, drawGrayImage } from './gray-canvas.js';
 import { createLatestValueScheduler } from './latest-value-scheduler.js';
+import { mountView } from './mounted-view.js';
 import { strokeToDigit } from './stroke-to-digit.js';
 import { clearViewError, showViewError } from './view-error.js';
 
@@ -31,7 +32,6 @@ export function mountDrawCanvas(container: HTMLElement, client: ModelClient, opt
   const { onLatent, size = 280, lineWidth = 20, scale = 5 } = options;
   const { side, latentDim } = client.info;
   const box = Math.round((side * 20) / 28);
-  let disposed = false;
   // Bumped by "clear", so an encoding of the old drawing that finishes later is not shown.
   let generation = 0;
 
@@ -59,7 +59,7 @@ export function mountDrawCanvas(container: HTMLElement, client: ModelClient, opt
       ),
     ),
   );
-  container.append(view);
+  const mounted = mountView(container, view);
 
   const context = canvas.getContext('2d', { willReadFrequently: true })!;
   const blank = (target: HTMLCanvasElement) => {
@@ -68,14 +68,14 @@ export function mountDrawCanvas(container: HTMLElement, client: ModelClient, opt
     c.fillRect(0, 0, target.width, target.height);
   };
 
-  const scheduler = createLatestValueScheduler(
+  const scheduler = mounted.own(createLatestValueScheduler(
     async (started: number) => {
       const { pixels, empty } = strokeToDigit(context.getImageData(0, 0, size, size), { side, box });
       if (empty) return;
       const { mu } = await client.encode(pixels, 1);
       const z = mu.slice(0, latentDim);
       const decoded = await client.decode(z, 1);
-      if (disposed || started !== generation) return;
+      if (mounted.disposed || started !== generation) return;
       drawGrayImage(input, digitImage(pixels, side), scale);
       drawGrayImage(reconstruction, digitImage(decoded.subarray(0, side * side), side), scale);
       reconstruction.dataset.status = 'ready';
@@ -84,7 +84,7 @@ export function mountDrawCanvas(container: HTMLElement, client: ModelClient, opt
       onLatent?.(z);
     },
     (error) => showViewError(container, 'Could not encode the drawing', error),
-  );
+  ));
 
   const clear = () => {
     generation++;
@@ -135,16 +135,10 @@ export function mountDrawCanvas(container: HTMLElement, client: ModelClient, opt
   blank(canvas);
   blank(input);
   blank(reconstruction);
-  container.dataset.status = 'ready';
+  mounted.markReady();
 
   return {
     clear,
-    dispose() {
-      disposed = true;
-      scheduler.dispose();
-      view.remove();
-      clearViewError(container);
-      delete container.dataset.status;
-    },
+    dispose: mounted.dispose,
   };
 }

@@ -1,5 +1,5 @@
 import { createRng, valuesPerImage, type MnistSplit } from '@vae/data';
-import { interpolateLatents, type InterpolationMode } from '@vae/train';
+import { interpolateLatents, type InterpolationMode } from '@vae/explore';
 import { imageGrid } from '@vae/viz';
 import type { ModelClient } from '../model-client.js';
 import { createElement } from './create-element.js';
@@ -7,6 +7,7 @@ import { digitImage, drawGrayImage } from './gray-canvas.js';
 import { createLatestValueScheduler } from './latest-value-scheduler.js';
 import { NO_PICK, nextPairPick, type PairPick } from './pair-pick.js';
 import { sampleIndices } from './sample-indices.js';
+import { mountView } from './mounted-view.js';
 import { clearViewError, showViewError } from './view-error.js';
 
 export interface InterpolationStripOptions {
@@ -49,7 +50,6 @@ export function mountInterpolationStrip(
   const pixelsPerImage = valuesPerImage(testSet);
   const rng = createRng(seed);
   const radioName = `explore-interpolation-mode-${++mountCount}`;
-  let disposed = false;
   let indices: number[] = [];
   let pick: PairPick = NO_PICK;
   let mode: InterpolationMode = 'linear';
@@ -78,7 +78,7 @@ export function mountInterpolationStrip(
     hint,
     strip,
   );
-  container.append(view);
+  const mounted = mountView(container, view);
 
   const encodeMu = async (testIndex: number): Promise<Float32Array> => {
     const cached = muCache.get(testIndex);
@@ -90,13 +90,13 @@ export function mountInterpolationStrip(
     return own;
   };
 
-  const scheduler = createLatestValueScheduler(
+  const scheduler = mounted.own(createLatestValueScheduler(
     async ({ a, b, mode: requestMode }: StripRequest) => {
       const started = generation;
       const [muA, muB] = [await encodeMu(a), await encodeMu(b)];
       const z = interpolateLatents(muA, muB, steps, requestMode);
       const decoded = await client.decode(z, steps);
-      if (disposed || started !== generation) return;
+      if (mounted.disposed || started !== generation) return;
       drawGrayImage(strip, imageGrid(decoded, { count: steps, columns: steps, width: side, height: side, padding: 1 }), stripScale);
       strip.hidden = false;
       strip.dataset.mode = requestMode;
@@ -105,7 +105,7 @@ export function mountInterpolationStrip(
       clearViewError(container);
     },
     (error) => showViewError(container, 'Could not interpolate', error),
-  );
+  ));
 
   const requestStrip = () => {
     if (pick.a === null || pick.b === null) return;
@@ -157,15 +157,9 @@ export function mountInterpolationStrip(
     });
   }
   drawPicks();
-  container.dataset.status = 'ready';
+  mounted.markReady();
 
   return {
-    dispose() {
-      disposed = true;
-      scheduler.dispose();
-      view.remove();
-      clearViewError(container);
-      delete container.dataset.status;
-    },
+    dispose: mounted.dispose,
   };
 }

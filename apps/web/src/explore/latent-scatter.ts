@@ -4,6 +4,7 @@ import type { ModelClient } from '../model-client.js';
 import { createElement } from './create-element.js';
 import { fitScatterProjection, type ScatterProjection } from './scatter-projection.js';
 import { fitScatterScale, type PlotRect } from './scatter-scale.js';
+import { mountView } from './mounted-view.js';
 import { clearViewError, showViewError } from './view-error.js';
 
 export interface LatentScatterViewOptions {
@@ -40,7 +41,6 @@ export function mountLatentScatter(
   const count = Math.min(options.count ?? 2000, testSet.count);
   const { latentDim } = client.info;
   const pixelsPerImage = valuesPerImage(testSet);
-  let disposed = false;
   let projection: ScatterProjection | null = null;
   let marked: Float32Array | null = null;
 
@@ -49,7 +49,7 @@ export function mountLatentScatter(
   const canvas = createElement('canvas', { class: 'explore-scatter', 'data-testid': 'latent-scatter', role: 'img', width, height, style: `width: ${width}px` });
   const legend = createElement('ul', { class: 'explore-legend' });
   const view = createElement('div', {}, status, caption, createElement('div', { class: 'explore-row' }, canvas, legend));
-  container.append(view);
+  const mounted = mountView(container, view);
 
   const labels = testSet.labels.subarray(0, count);
   const draw = () => {
@@ -121,7 +121,7 @@ export function mountLatentScatter(
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
       const batch = await client.encode(testSet.images.subarray(start * pixelsPerImage, (start + size) * pixelsPerImage), size);
-      if (disposed) return;
+      if (mounted.disposed) return;
       mu.set(batch.mu.subarray(0, size * latentDim), start * latentDim);
       status.textContent = `Encoding ${count} test digits… ${start + size} / ${count}`;
     }
@@ -132,10 +132,10 @@ export function mountLatentScatter(
     showLegend();
     draw();
     clearViewError(container);
-    container.dataset.status = 'ready';
+    mounted.markReady();
   };
   encodeAll().catch((error: unknown) => {
-    if (disposed) return;
+    if (mounted.disposed) return;
     status.textContent = '';
     showViewError(container, 'Could not encode the test digits', error);
   });
@@ -146,12 +146,7 @@ export function mountLatentScatter(
       marked = z === null ? null : Float32Array.from(z);
       draw();
     },
-    dispose() {
-      disposed = true;
-      view.remove();
-      clearViewError(container);
-      delete container.dataset.status;
-    },
+    dispose: mounted.dispose,
   };
 }
 

@@ -3,6 +3,7 @@ import type { ModelClient } from '../model-client.js';
 import { createElement } from './create-element.js';
 import { digitImage, drawGrayImage } from './gray-canvas.js';
 import { createLatestValueScheduler } from './latest-value-scheduler.js';
+import { mountView } from './mounted-view.js';
 import { clearViewError, showViewError } from './view-error.js';
 
 export interface LatentSlidersOptions {
@@ -34,7 +35,6 @@ export function mountLatentSliders(container: HTMLElement, client: ModelClient, 
   const initial = options.initial ?? new Float32Array(latentDim);
   if (initial.length !== latentDim) throw new RangeError(`mountLatentSliders: initial must have latentDim = ${latentDim} values, got ${initial.length}`);
   const rng = createRng(seed);
-  let disposed = false;
 
   const digit = createElement('canvas', { class: 'explore-digit', 'data-testid': 'latent-digit', width: side * scale, height: side * scale });
   const sliders = Array.from({ length: latentDim }, (_, i) =>
@@ -54,18 +54,18 @@ export function mountLatentSliders(container: HTMLElement, client: ModelClient, 
     createElement('div', {}, digit, createElement('div', { class: 'explore-toolbar' }, random, reset)),
     sliderList,
   );
-  container.append(view);
+  const mounted = mountView(container, view);
 
-  const scheduler = createLatestValueScheduler(
+  const scheduler = mounted.own(createLatestValueScheduler(
     async (z: Float32Array) => {
       const pixels = await client.decode(z, 1);
-      if (disposed) return;
+      if (mounted.disposed) return;
       drawGrayImage(digit, digitImage(pixels.subarray(0, side * side), side), scale);
       clearViewError(container);
-      container.dataset.status = 'ready';
+      mounted.markReady();
     },
     (error) => showViewError(container, 'Could not decode this z', error),
-  );
+  ));
 
   const currentZ = () => Float32Array.from(sliders, (slider) => Number(slider.value));
   const redraw = () => {
@@ -87,13 +87,7 @@ export function mountLatentSliders(container: HTMLElement, client: ModelClient, 
       if (z.length !== latentDim) throw new RangeError(`update: z must have latentDim = ${latentDim} values, got ${z.length}`);
       setSliders(z);
     },
-    dispose() {
-      disposed = true;
-      scheduler.dispose();
-      view.remove();
-      clearViewError(container);
-      delete container.dataset.status;
-    },
+    dispose: mounted.dispose,
   };
 }
 

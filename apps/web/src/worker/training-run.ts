@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { imageShape, takeFirst, type MnistData } from '@vae/data';
 import { mlpDescription, sameDescription, serializeVae, Vae } from '@vae/model';
-import { sampleGridLatents, train, type ActiveEngine, type CheckpointStore, type EpochMetrics, type TrainSettings } from '@vae/train';
+import { sampleGridLatents } from '@vae/explore';
+import { train, type ActiveEngine, type CheckpointStore, type EpochMetrics, type TrainSettings } from '@vae/train';
 import type { ModelInfo } from '../model-client.js';
 import { modelInfoOf } from './model-ops.js';
 import type { TrainingStatus, WebTrainSettings, WorkerEvent } from './protocol.js';

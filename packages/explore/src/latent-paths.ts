@@ -1,4 +1,5 @@
 import { normalQuantile } from './normal-quantile.js';
+import { checkPositiveInteger } from '@vae/internal';
 
 export type InterpolationMode = 'linear' | 'spherical';
 
@@ -16,7 +17,7 @@ const NEARLY_PARALLEL = 1e-6;
  */
 export function interpolateLatents(a: Float32Array, b: Float32Array, steps: number, mode: InterpolationMode): Float32Array {
   if (a.length !== b.length) throw new RangeError(`interpolateLatents: a and b must have the same length, got ${a.length} and ${b.length}`);
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`interpolateLatents: steps must be a positive integer, got ${steps}`);
+  checkPositiveInteger(steps, 'interpolateLatents: steps');
   if (mode !== 'linear' && mode !== 'spherical') throw new RangeError(`interpolateLatents: mode must be 'linear' or 'spherical', got ${String(mode)}`);
   const dim = a.length;
   const out = new Float32Array(steps * dim);
@@ -77,7 +78,7 @@ export const MANIFOLD_GRID_RANGE: readonly [number, number] = Object.freeze([0.0
  */
 export function manifoldGridLatents(gridSize: number, latentDim: number, options: ManifoldGridOptions = {}): Float32Array {
   const where = 'manifoldGridLatents';
-  if (!Number.isInteger(gridSize) || gridSize < 1) throw new RangeError(`${where}: gridSize must be a positive integer, got ${gridSize}`);
+  checkPositiveInteger(gridSize, `${where}: gridSize`);
   if (!Number.isInteger(latentDim) || latentDim < 2) {
     throw new RangeError(`${where}: latentDim must be an integer ≥ 2 (two dimensions vary), got ${latentDim}`);
   }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { tfSeed } from '@vae/model';
-import { SeedStream, deriveSeed } from './seeds.js';
+import { SeedStream, deriveSeed } from '@vae/train';
 
 /** Samples in the grid a run draws each epoch: 16 × 16. */
 export const SAMPLE_GRID_COUNT = 256;

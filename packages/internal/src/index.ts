@@ -1,0 +1,4 @@
+export { brief } from './brief.js';
+export { isRecord } from './is-record.js';
+export { checkPositiveInteger, isPositiveInteger } from './positive-integer.js';
+export { RUN_LAYOUT } from './run-layout.js';

@@ -1,0 +1,23 @@
+/**
+ * The entries of a training run's directory, as `vae train` (apps/cli) writes them and the page's
+ * dev server (apps/web/server) reads them: one list, so a renamed file cannot leave a reader behind.
+ * `config.json` marks a run; the model's two files are `@vae/model`'s `saveVae` layout.
+ */
+export const RUN_LAYOUT = Object.freeze({
+  /** The settings, the engine and its device, the model description: written before the first epoch. */
+  config: 'config.json',
+  /** One JSON line per epoch (`EpochMetrics` and the process's memory), rewritten whole after each. */
+  metrics: 'metrics.jsonl',
+  lossCurve: 'loss.svg',
+  /** `epoch-NNN.png` sample grids. */
+  samples: 'samples',
+  /** `@vae/train/node`'s `fileCheckpointStore` directory. */
+  checkpoint: 'checkpoint',
+  /** The finished model (`saveVae`), written last. */
+  model: 'model',
+  modelJson: 'model.json',
+  modelWeights: 'weights.bin',
+  /** Where the model commands (`vae sample`, `eval`, …) and `vae export` write by default. */
+  explore: 'explore',
+  export: 'export',
+});

@@ -1,0 +1,4 @@
+import { defineConfig } from 'vitest/config';
+import { resolveFromSource } from '../../vitest.source.js';
+
+export default defineConfig({ ...resolveFromSource });
