@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { mlpDescription, convDescription } from '@vae/model';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_TRAIN_SETTINGS } from './train.js';
+import { DEFAULT_TRAIN_SETTINGS } from './train-settings.js';
 import { EngineRegistry, ENGINE_PRIORITY, type TrainRequest } from './engine-registry.js';
 import { hostAdamStepEngine } from './host-adam-engine.js';
 import { startHostMemoryBackend, stepEngineForBackend, tfjsBackendEngine } from './tfjs-backend-engine.js';
