@@ -1,4 +1,3 @@
-export { DEFAULT_VAE_CONFIG, resolveVaeConfig, type VaeConfig } from './config.js';
 export { denseBackward, denseForward, type Activation, type DenseGrads, type DenseParams } from './dense.js';
 export { crc32, crc32Hex } from './crc32.js';
 export { ModelFileError } from './errors.js';
@@ -17,33 +16,7 @@ export {
   type ModelJson,
 } from './serialize.js';
 export { Vae, disposeForwardPass, type ForwardPass, type OutputGradients, type VaeOptions } from './vae.js';
-export {
-  ACTIVATIONS,
-  ModelDescriptionError,
-  canonicalJson,
-  convDescription,
-  convOutputSize,
-  convTransposeOutputSize,
-  guessImageShape,
-  mlpConfigOf,
-  mlpDescription,
-  resolveModel,
-  sameDescription,
-  weightShapes,
-  type Conv2dLayer,
-  type Conv2dTransposeLayer,
-  type ConvVaeOptions,
-  type DenseLayer,
-  type ExampleShape,
-  type ImageShape,
-  type LayerDescription,
-  type LayerType,
-  type ModelDescription,
-  type ReshapeLayer,
-  type ResolvedLayer,
-  type ResolvedModel,
-  type ResolvedStep,
-  type WeightedLayer,
-} from './description.js';
+// The description (also `@vae/model/description`, without TensorFlow.js).
+export * from './description-entry.js';
 export { conv2dFilterGrad, conv2dTransposeByConv, layerBackward, layerForward, type LayerGrads, type LayerParams } from './layer-ops.js';
 export { linearInit, uniformInit } from './init.js';

@@ -13,8 +13,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { gunzipSync } from 'node:zlib';
-import { NativeVaeTrainer, isNativeAvailable, nativeInfo, nativeLoadError } from '../dist/index.js';
-import { REFERENCE_CONFIG, REFERENCE_MODEL, initialWeights, seededRandom } from './reference-setup.mjs';
+import { NativeVaeTrainer, nativeInfo } from '../dist/index.js';
+import { REFERENCE_MODEL, referenceStart } from './reference-setup.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -30,14 +30,7 @@ const json = args.includes('--json');
 const TOTAL_PASSES = 5_000_000; // K = 5000 on the 1000 images `vae eval` uses
 const FLOP_PER_PASS = 2 * (20 * 256 + 256 * 512 + 512 * 784); // the decoder's three GEMMs
 
-if (!isNativeAvailable()) {
-  console.error(`@vae/native is unavailable: ${nativeLoadError()}`);
-  process.exit(1);
-}
-
-const config = REFERENCE_CONFIG;
-const { uniform, normal } = seededRandom();
-const initial = initialWeights(config, uniform);
+const { config, uniform, normal, initial } = referenceStart();
 
 const mnistFile = new URL('../../../../shared/data/mnist/t10k-images-idx3-ubyte.gz', import.meta.url);
 const data = existsSync(mnistFile) ? 'mnist-test' : 'sparse';

@@ -1,5 +1,6 @@
 // What the benches share: the reference model, a seeded generator, and its PyTorch-style initial weights.
 import { mlpDescription, weightShapes } from '@vae/model/description';
+import { isNativeAvailable, nativeLoadError } from '../dist/index.js';
 
 export const REFERENCE_CONFIG = { inputDim: 784, encoderHidden: [512, 256], latentDim: 20, decoderHidden: [256, 512] };
 
@@ -23,4 +24,14 @@ export function initialWeights(config, uniform) {
     const bound = 1 / Math.sqrt(fanIn);
     return Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => (2 * uniform() - 1) * bound);
   });
+}
+
+/** What every bench starts from: the addon (or exit 1 saying why not), the reference model, a seeded generator and its initial weights. */
+export function referenceStart() {
+  if (!isNativeAvailable()) {
+    console.error(`@vae/native is unavailable: ${nativeLoadError()}`);
+    process.exit(1);
+  }
+  const { uniform, normal } = seededRandom();
+  return { config: REFERENCE_CONFIG, uniform, normal, initial: initialWeights(REFERENCE_CONFIG, uniform) };
 }

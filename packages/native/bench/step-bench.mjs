@@ -20,8 +20,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { gunzipSync } from 'node:zlib';
-import { NativeVaeTrainer, isNativeAvailable, nativeInfo, nativeLoadError } from '../dist/index.js';
-import { REFERENCE_CONFIG, REFERENCE_MODEL, initialWeights, seededRandom } from './reference-setup.mjs';
+import { NativeVaeTrainer, nativeInfo } from '../dist/index.js';
+import { REFERENCE_MODEL, referenceStart } from './reference-setup.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -49,14 +49,7 @@ const mnistFile = new URL('../../../../shared/data/mnist/train-images-idx3-ubyte
 const data = opt('data', existsSync(mnistFile) ? 'mnist' : 'sparse');
 if (!['mnist', 'sparse', 'dense'].includes(data)) throw new Error(`--data must be mnist, sparse or dense, got ${data}`);
 
-if (!isNativeAvailable()) {
-  console.error(`@vae/native is unavailable: ${nativeLoadError()}`);
-  process.exit(1);
-}
-
-const config = REFERENCE_CONFIG;
-const { uniform, normal } = seededRandom();
-const initial = initialWeights(config, uniform);
+const { config, uniform, normal, initial } = referenceStart();
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
