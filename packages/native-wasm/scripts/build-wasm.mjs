@@ -32,10 +32,12 @@ const who = `[@vae/native-wasm] ${check ? 'check:wasm' : 'build:wasm'}`;
 const coreSources = ['trainer.cc', 'gemm_simd128.cc'];
 const apiSource = 'cc/wasm-api.cc';
 
-// -ffp-contract=off as the addon (Adam's float32 arithmetic as tfjs'); wasm exceptions (no cost
-// until one is thrown) carry the core's std::invalid_argument to wasm-api.cc.
-const compileFlags = ['-O3', '-msimd128', '-std=c++20', '-fwasm-exceptions', '-ffp-contract=off', '-fno-math-errno', '-fopenmp-simd'];
+// -ffp-contract=off as the addon (Adam's float32 arithmetic as tfjs'). -fexceptions carries the
+// core's std::invalid_argument (a layer without a kernel) to wasm-api.cc; Emscripten 3.1.6's wasm
+// exceptions (-fwasm-exceptions) were not caught there in the threads build (its -mt libc++abi).
+const compileFlags = ['-O3', '-msimd128', '-std=c++20', '-fexceptions', '-ffp-contract=off', '-fno-math-errno', '-fopenmp-simd'];
 const linkFlags = [
+  '-fexceptions',
   '-sMODULARIZE',
   '-sEXPORT_ES6',
   '-sEXPORT_NAME=createVaeWasm',
