@@ -80,3 +80,13 @@ export function relativeError(a: Float32Array, b: Float32Array): number {
   }
   return scale === 0 ? diff : diff / scale;
 }
+
+/** The indices of the tensors whose bits differ (fast where toEqual walks a million floats). */
+export function differingTensors(a: Float32Array[], b: Float32Array[]): number[] {
+  const bytes = (t: Float32Array) => new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
+  if (a.length !== b.length) return [-1];
+  return a.flatMap((t, i) => {
+    const [x, y] = [bytes(t), bytes(b[i]!)];
+    return x.length === y.length && x.every((v, j) => v === y[j]) ? [] : [i];
+  });
+}

@@ -27,7 +27,10 @@ namespace vae {
 
 namespace {
 
-constexpr int kMR = 4;    // rows of the register tile
+#ifndef VAE_GEMM_MR
+#define VAE_GEMM_MR 4
+#endif
+constexpr int kMR = VAE_GEMM_MR;  // rows of the register tile
 constexpr int kNR = 8;    // columns of the register tile: two v128 of floats
 constexpr int kKC = 256;  // depth of a packed block: a [kKC, kNR] strip of B is 8 KB, in L1 with the A strip
 constexpr int kMC = 96;   // rows of A packed at a time: 96 KB at kKC, in L2
@@ -57,7 +60,7 @@ void packA(bool trans, const float* a, int lda, int i0, int mc, int p0, int kc, 
       for (int p = 0; p < kc; p++) {
         const float* src = a + static_cast<size_t>(p0 + p) * lda + i0 + s;
         float* out = strip + p * kMR;
-        if (rows == kMR) {
+        if (kMR == 4 && rows == kMR) {
           wasm_v128_store(out, wasm_v128_load(src));
         } else {
           for (int r = 0; r < kMR; r++) out[r] = r < rows ? src[r] : 0.0f;
@@ -67,7 +70,7 @@ void packA(bool trans, const float* a, int lda, int i0, int mc, int p0, int kc, 
       const float* row[kMR];
       for (int r = 0; r < kMR; r++) row[r] = r < rows ? a + static_cast<size_t>(i0 + s + r) * lda + p0 : nullptr;
       int p = 0;
-      if (rows == kMR) {
+      if (kMR == 4 && rows == kMR) {
         for (; p + 4 <= kc; p += 4) {
           const v128_t r0 = wasm_v128_load(row[0] + p), r1 = wasm_v128_load(row[1] + p);
           const v128_t r2 = wasm_v128_load(row[2] + p), r3 = wasm_v128_load(row[3] + p);
@@ -102,7 +105,26 @@ void packB(bool trans, const float* b, int ldb, int p0, int kc, int j0, int nc, 
           for (int c = 0; c < kNR; c++) out[c] = c < cols ? src[c] : 0.0f;
         }
       }
-    } else {  // B(p, j) = b[j·ldb + p]: each column is a row of b, read along k
+    } else if (cols == kNR) {  // B(p, j) = b[j·ldb + p]: 4 k of 8 rows of b at a time, transposed in registers
+      const float* row[kNR];
+      for (int c = 0; c < kNR; c++) row[c] = b + static_cast<size_t>(j0 + s + c) * ldb + p0;
+      int p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        float* out = strip + p * kNR;
+        for (int half = 0; half < 2; half++) {
+          const v128_t r0 = wasm_v128_load(row[4 * half] + p), r1 = wasm_v128_load(row[4 * half + 1] + p);
+          const v128_t r2 = wasm_v128_load(row[4 * half + 2] + p), r3 = wasm_v128_load(row[4 * half + 3] + p);
+          const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+          const v128_t t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+          wasm_v128_store(out + 4 * half, wasm_i64x2_shuffle(t0, t1, 0, 2));
+          wasm_v128_store(out + kNR + 4 * half, wasm_i64x2_shuffle(t0, t1, 1, 3));
+          wasm_v128_store(out + 2 * kNR + 4 * half, wasm_i64x2_shuffle(t2, t3, 0, 2));
+          wasm_v128_store(out + 3 * kNR + 4 * half, wasm_i64x2_shuffle(t2, t3, 1, 3));
+        }
+      }
+      for (; p < kc; p++)
+        for (int c = 0; c < kNR; c++) strip[p * kNR + c] = row[c][p];
+    } else {  // a ragged last strip: column by column
       for (int c = 0; c < kNR; c++) {
         if (c < cols) {
           const float* src = b + static_cast<size_t>(j0 + s + c) * ldb + p0;
@@ -120,25 +142,18 @@ void packB(bool trans, const float* b, int ldb, int p0, int kc, int j0, int nc, 
  * `accumulate`: add to C, else overwrite it (C is then not read).
  */
 void microKernel(int kc, const float* __restrict A, const float* __restrict B, float* C, int ldc, bool accumulate, int rows, int cols) {
-  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  v128_t tile[kMR][2];
+  for (int r = 0; r < kMR; r++) tile[r][0] = tile[r][1] = wasm_f32x4_splat(0);
   for (int p = 0; p < kc; p++) {
     const v128_t b0 = wasm_v128_load(B), b1 = wasm_v128_load(B + 4);
-    v128_t a = wasm_v128_load32_splat(A);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a, b0));
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a, b1));
-    a = wasm_v128_load32_splat(A + 1);
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a, b0));
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a, b1));
-    a = wasm_v128_load32_splat(A + 2);
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a, b0));
-    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a, b1));
-    a = wasm_v128_load32_splat(A + 3);
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a, b0));
-    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a, b1));
+    for (int r = 0; r < kMR; r++) {  // unrolled: kMR is a constant
+      const v128_t a = wasm_v128_load32_splat(A + r);
+      tile[r][0] = wasm_f32x4_add(tile[r][0], wasm_f32x4_mul(a, b0));
+      tile[r][1] = wasm_f32x4_add(tile[r][1], wasm_f32x4_mul(a, b1));
+    }
     A += kMR;
     B += kNR;
   }
-  const v128_t tile[kMR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
   if (rows == kMR && cols == kNR) {
     for (int r = 0; r < kMR; r++) {
       float* out = C + static_cast<size_t>(r) * ldc;
