@@ -3,6 +3,7 @@
 // wasm/ beside dist/ and the glue is handed `require` (it is Emscripten's Node code in an ES
 // module); in a browser the files are fetched from where the bundler put them. Node built-ins are
 // imported only on the Node path, under a specifier bundlers leave alone.
+import buildInfo from '../wasm/build-info.json';
 import { Heap, type EmscriptenModule } from './module.js';
 import { WasmTrainer, type ModuleContext } from './trainer.js';
 import type { NativeWasmBinding, NativeWasmInfo, WasmTrainerInit } from './types.js';
@@ -47,13 +48,12 @@ function threadsUnavailable(): string | undefined {
   return undefined;
 }
 
-async function instantiate(threaded: boolean, workers: number): Promise<{ module: EmscriptenModule; emcc: string }> {
+async function instantiate(threaded: boolean, workers: number): Promise<EmscriptenModule> {
   const name = threaded ? 'vae-wasm-threads' : 'vae-wasm';
   // Static specifiers, so a bundler finds and emits the glue and the .wasm.
   const glue: Glue = threaded ? await import('../wasm/vae-wasm-threads.mjs') : await import('../wasm/vae-wasm.mjs');
   const wasmUrl = threaded ? new URL('../wasm/vae-wasm-threads.wasm', import.meta.url) : new URL('../wasm/vae-wasm.wasm', import.meta.url);
   const settings: Record<string, unknown> = { vaeWorkers: workers };
-  let emcc = 'unknown';
   if (isNode && wasmUrl.protocol === 'file:') {
     const [{ readFileSync }, { createRequire }, { fileURLToPath }] = await Promise.all([
       nodeBuiltin<typeof import('node:fs')>('fs'),
@@ -63,12 +63,16 @@ async function instantiate(threaded: boolean, workers: number): Promise<{ module
     const wasmFile = fileURLToPath(wasmUrl);
     glue.provideNodeRequire?.(createRequire(wasmFile), fileURLToPath(new URL('.', wasmUrl)));
     settings.wasmBinary = readFileSync(wasmFile);
-    emcc = (JSON.parse(readFileSync(fileURLToPath(new URL('build-info.json', wasmUrl)), 'utf8')) as { emcc: string }).emcc;
   } else {
-    settings.locateFile = (file: string) => (file.endsWith('.wasm') ? wasmUrl.href : new URL(file, wasmUrl).href);
+    // Fetched here rather than through a `locateFile` setting: with one, Emscripten would also look
+    // for the pthread worker script by its unbundled name, instead of the `new URL(…, import.meta.url)`
+    // that bundlers rewrite.
+    const response = await fetch(wasmUrl);
+    if (!response.ok) throw new Error(`@vae/native-wasm: ${wasmUrl.href}: HTTP ${response.status} (is the .wasm served beside the bundle?)`);
+    settings.wasmBinary = await response.arrayBuffer();
   }
   try {
-    return { module: await glue.default(settings), emcc };
+    return await glue.default(settings);
   } catch (error) {
     throw new Error(`@vae/native-wasm: ${name}.wasm did not load: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -90,7 +94,7 @@ export async function loadNativeWasm(options: LoadNativeWasmOptions = {}): Promi
   if (!Number.isInteger(workers) || workers < 0 || workers > 256) {
     throw new RangeError(`loadNativeWasm: workers: expected an integer from 0 to 256, got ${String(options.workers)}`);
   }
-  const { module, emcc } = await instantiate(threaded, workers);
+  const module = await instantiate(threaded, workers);
   const maxThreads = threaded ? requested : 1;
   const context: ModuleContext = { module, heap: new Heap(module), maxThreads, threadsUnavailable: unavailable, freeWorkers: workers };
   const info: NativeWasmInfo = {
@@ -101,7 +105,7 @@ export async function loadNativeWasm(options: LoadNativeWasmOptions = {}): Promi
     ...(unavailable ? { threadsUnavailable: unavailable } : {}),
     workers,
     kernels: 'wasm-simd128',
-    emcc,
+    emcc: buildInfo.emcc,
     label: `wasm SIMD128, ${maxThreads} thread${maxThreads === 1 ? '' : 's'}${unavailable ? ` (${requested} asked: ${unavailable})` : ''}`,
   };
   return {
