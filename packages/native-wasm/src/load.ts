@@ -34,8 +34,10 @@ function nodeBuiltin<T>(name: string): Promise<T> {
   return import(/* @vite-ignore */ `node:${name}`) as Promise<T>;
 }
 
-function hardwareConcurrency(): number {
-  return (globalThis.navigator as { hardwareConcurrency?: number } | undefined)?.hardwareConcurrency ?? 2;
+async function hardwareConcurrency(): Promise<number> {
+  const fromNavigator = (globalThis.navigator as { hardwareConcurrency?: number } | undefined)?.hardwareConcurrency;
+  if (fromNavigator) return fromNavigator;
+  return isNode ? (await nodeBuiltin<typeof import('node:os')>('os')).availableParallelism() : 1;
 }
 
 /** Why this environment cannot run the threads build, or undefined. */
@@ -84,7 +86,7 @@ async function instantiate(threaded: boolean, workers: number): Promise<Emscript
  * model as `encoder` / `decoder` layer lists.
  */
 export async function loadNativeWasm(options: LoadNativeWasmOptions = {}): Promise<NativeWasmBinding> {
-  const requested = options.threads ?? Math.min(2, hardwareConcurrency());
+  const requested = options.threads ?? Math.min(2, await hardwareConcurrency());
   if (!Number.isInteger(requested) || requested < 1 || requested > 64) {
     throw new RangeError(`loadNativeWasm: threads: expected an integer from 1 to 64, got ${String(requested)}`);
   }
