@@ -4,7 +4,8 @@
       "target_name": "vae_native",
       "sources": [
         "src/addon.cc",
-        "src/trainer.cc"
+        "src/trainer.cc",
+        "src/gemm_openblas.cc"
       ],
       "include_dirs": [
         "/usr/include/openblas",

@@ -8,7 +8,8 @@
       "target_name": "vae_native",
       "sources": [
         "../src/addon.cc",
-        "../src/trainer.cc"
+        "../src/trainer.cc",
+        "../src/gemm_openblas.cc"
       ],
       "defines": [
         "VAE_DISPATCH"

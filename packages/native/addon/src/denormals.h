@@ -38,6 +38,8 @@ inline FloatControl readFloatControl() {
 }
 inline void writeFloatControl(FloatControl c) { __asm__ __volatile__("msr fpcr, %0" : : "r"(c)); }
 #else
+// WebAssembly (the wasm build) has no floating-point control at all: subnormals are always computed
+// (slowly on Intel CPUs); Adam flushes its moments itself instead (trainer.cc, adamElement).
 using FloatControl = unsigned;
 constexpr FloatControl kFlushBits = 0;
 inline FloatControl readFloatControl() { return 0; }
@@ -46,6 +48,9 @@ inline void writeFloatControl(FloatControl) {}
 
 /** Whether this CPU architecture has a flush-to-zero mode the addon sets. */
 constexpr bool kCanFlushDenormals = kFlushBits != 0;
+
+/** 2⁻¹²⁶, the smallest normal float. */
+constexpr float kMinNormalFloat = 1.17549435e-38f;
 
 /** Turns flush-to-zero (and denormals-are-zero) on for this thread, for good. */
 inline void flushDenormals() {

@@ -18,15 +18,51 @@
 #define VAE_CPU_RELAX() ((void)0)
 #endif
 
+#if defined(__EMSCRIPTEN_PTHREADS__)
+#include <emscripten/threading.h>
+
+#include <climits>
+#include <cmath>
+#endif
+
 namespace vae {
+
+// Polls per spin-wait are counted for a pause of ~25–40 ns (x86 `pause`); WebAssembly has no pause,
+// and a bare poll takes ~1–2 ns there, so it polls 16 times as often for about the same time.
+#if defined(__wasm__)
+constexpr int kSpinScale = 16;
+#else
+constexpr int kSpinScale = 1;
+#endif
+
+/** Sleeps until `word` may differ from `old` (spurious returns allowed). */
+inline void sleepOn(const std::atomic<uint32_t>& word, uint32_t old) {
+#if defined(__EMSCRIPTEN_PTHREADS__)
+  // Emscripten's libc++ implements atomic wait as polling with sleeps of up to 8 ms (its
+  // timed-backoff fallback), which would leave a helper asleep long after the next step began:
+  // wait on the futex (Atomics.wait) instead.
+  emscripten_futex_wait(const_cast<std::atomic<uint32_t>*>(&word), old, INFINITY);
+#else
+  word.wait(old, std::memory_order_acquire);
+#endif
+}
+
+/** Wakes every thread sleeping on `word`. */
+inline void wakeAll(std::atomic<uint32_t>& word) {
+#if defined(__EMSCRIPTEN_PTHREADS__)
+  emscripten_futex_wake(&word, INT_MAX);
+#else
+  word.notify_all();
+#endif
+}
 
 /** Spin for up to `spins` polls, then sleep until `word` differs from `old`. */
 inline void awaitChange(const std::atomic<uint32_t>& word, uint32_t old, int spins) {
-  for (int i = 0; i < spins; i++) {
+  for (int i = 0; i < spins * kSpinScale; i++) {
     if (word.load(std::memory_order_acquire) != old) return;
     VAE_CPU_RELAX();
   }
-  while (word.load(std::memory_order_acquire) == old) word.wait(old, std::memory_order_acquire);
+  while (word.load(std::memory_order_acquire) == old) sleepOn(word, old);
 }
 
 class Barrier {
@@ -38,7 +74,7 @@ class Barrier {
     if (count_.fetch_add(1, std::memory_order_acq_rel) + 1 == n_) {
       count_.store(0, std::memory_order_relaxed);
       phase_.store(phase + 1, std::memory_order_release);
-      phase_.notify_all();
+      wakeAll(phase_);
     } else {
       awaitChange(phase_, phase, kSpins);
     }
@@ -65,7 +101,7 @@ class Pool {
     if (!helpers_.empty()) {
       stop_.store(true, std::memory_order_release);
       job_.fetch_add(1, std::memory_order_acq_rel);
-      job_.notify_all();
+      wakeAll(job_);
       for (auto& h : helpers_) h.join();
     }
   }
@@ -83,7 +119,7 @@ class Pool {
     fn_ = fn;
     ctx_ = ctx;
     job_.fetch_add(1, std::memory_order_acq_rel);
-    job_.notify_all();
+    wakeAll(job_);
     fn(ctx, 0, threads_);
     barrier_.wait();  // the helpers finish their share
   }

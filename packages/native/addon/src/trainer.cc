@@ -1,19 +1,17 @@
 #include "trainer.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <tuple>
 
 #include "denormals.h"
 #include "dispatch.h"
+#include "gemm.h"
 #include "ops.h"
 #include "vecmath.h"
 
@@ -22,40 +20,6 @@ namespace vae {
 namespace {
 
 constexpr int kSparseChunk = 64;  // output columns kept in registers while the sparse lists stream by
-
-// OpenBLAS' own (fork handler's) way to stop its worker threads; they are started again, from the
-// calling thread, by the next openblas_set_num_threads. Weak: a BLAS without it keeps its threads.
-extern "C" int blas_thread_shutdown_(void) __attribute__((weak));
-
-// OpenBLAS' thread count is process-wide; remember what we asked for last.
-std::atomic<int> gBlasThreads{-1};
-std::once_flag gBlasRestart;
-/** Called under ScopedFlushDenormals. */
-void useBlasThreads(int k) {
-  // OpenBLAS starts its workers when it loads, with the loading thread's floating-point mode, and
-  // they keep it: once per process they are started again from here, where flush-to-zero is on, so
-  // they inherit it (denormals.h). Only the prebuilt's OpenBLAS is ours alone; the source build's
-  // is the system's, shared with anything else in the process that calls it.
-  std::call_once(gBlasRestart, [] {
-    if (blas_thread_shutdown_ != nullptr && blas_thread_shutdown_() == 0) gBlasThreads.store(-1, std::memory_order_relaxed);
-  });
-  if (gBlasThreads.load(std::memory_order_relaxed) != k) {
-    openblas_set_num_threads(k);
-    gBlasThreads.store(k, std::memory_order_relaxed);
-  }
-}
-
-inline void gemm(bool ta, bool tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float beta, float* c,
-                 int ldc) {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) {  // nothing to sum: C = beta·C
-    for (int i = 0; i < m; i++)
-      for (int j = 0; j < n; j++) c[static_cast<size_t>(i) * ldc + j] = beta == 0 ? 0.0f : beta * c[static_cast<size_t>(i) * ldc + j];
-    return;
-  }
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a, lda, b, ldb, beta, c,
-              ldc);
-}
 
 }  // namespace
 
@@ -275,8 +239,14 @@ struct AdamConstants {
 };
 /** One parameter's update, given its gradient g (the formula above). */
 inline void adamElement(const AdamConstants& k, float g, float& m, float& v, float& w) {
-  const float mi = m * k.b1 + g * k.omb1;
-  const float vi = v * k.b2 + (g * g) * k.omb2;
+  float mi = m * k.b1 + g * k.omb1;
+  float vi = v * k.b2 + (g * g) * k.omb2;
+  if constexpr (!kCanFlushDenormals) {
+    // No flush-to-zero mode to set (WebAssembly has none: its floats are always IEEE): store
+    // moments below 2⁻¹²⁶ as 0, as the mode would make them (denormals.h), so none lingers subnormal.
+    mi = std::fabs(mi) < kMinNormalFloat ? 0.0f : mi;
+    vi = vi < kMinNormalFloat ? 0.0f : vi;
+  }
   m = mi;
   v = vi;
   w = ((mi / k.oma1) / (std::sqrt(vi / k.oma2) + k.eps)) * k.negLr + w;
@@ -345,8 +315,8 @@ typedef float Floats8 __attribute__((vector_size(32), aligned(4)));
  */
 VAE_KERNEL VAE_FUSE_ATTRIBUTE void sparseCombine64(const int32_t* __restrict idx, const float* __restrict val, int count,
                                                    const float* __restrict base, float* __restrict out) {
+  VAE_FUSE_MULTIPLY_ADD  // first in the block: clang accepts its pragma nowhere else
   constexpr size_t stride = kSparseChunk;
-  VAE_FUSE_MULTIPLY_ADD
   Floats8 a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
   for (int k = 0; k < count; k++) {
     const Floats8 v = Floats8{} + val[k];
@@ -375,8 +345,8 @@ VAE_KERNEL VAE_FUSE_ATTRIBUTE void sparseCombine64(const int32_t* __restrict idx
 VAE_KERNEL VAE_FUSE_ATTRIBUTE void sparseCombine64x2(const int32_t* __restrict idxA, const float* __restrict valA, int countA,
                                                      const int32_t* __restrict idxB, const float* __restrict valB, int countB,
                                                      const float* __restrict base, float* __restrict outA, float* __restrict outB) {
+  VAE_FUSE_MULTIPLY_ADD  // first in the block: clang accepts its pragma nowhere else
   constexpr size_t stride = kSparseChunk;
-  VAE_FUSE_MULTIPLY_ADD
   Floats8 a0 = {}, a1 = {}, a2 = {}, a3 = {}, a4 = {}, a5 = {}, a6 = {}, a7 = {};
   Floats8 b0 = {}, b1 = {}, b2 = {}, b3 = {}, b4 = {}, b5 = {}, b6 = {}, b7 = {};
   const int both = std::min(countA, countB);
@@ -926,7 +896,7 @@ double Trainer::runJob(Mode mode, const float* x, int n, const float* eps, Evalu
     colValue_.resize(static_cast<size_t>(n) * opt_.inputDim);
     colCapacity_ = n;
   }
-  useBlasThreads(opt_.parallel == Parallel::Blas ? opt_.threads : 1);
+  useGemmThreads(opt_.parallel == Parallel::Blas ? opt_.threads : 1);
   const int T = pool_.threads();
   Job job{mode, x, n, eps, rows, partials_->slots.data(), 1.0f - accBeta1, 1.0f - accBeta2,
           Schedule{usesData(n), n, mode == Mode::Step, &grads_}};
@@ -1054,7 +1024,7 @@ void Trainer::logImportanceWeights(const float* x, int n, int k, const float* ep
   if (!iwScratch_[0].data) {
     for (auto& s : iwScratch_) s.resize(2 * static_cast<size_t>(kImportanceRows) * maxWidth_ + kImportanceRows * L);
   }
-  useBlasThreads(opt_.parallel == Parallel::Blas ? opt_.threads : 1);
+  useGemmThreads(opt_.parallel == Parallel::Blas ? opt_.threads : 1);
   ImportanceJob job{x, n, k, eps, out};
   ImportanceCtx ctx{this, &job};
   pool_.run(importanceEntry, &ctx);
