@@ -9,12 +9,12 @@ export interface TestModel {
   decoder: WasmLayer[];
 }
 
-const dense = (units: number, activation: 'relu' | 'linear' = 'relu'): WasmLayer => ({ type: 'dense', units, activation });
+const dense = (name: string, units: number, activation: 'relu' | 'linear' = 'relu'): WasmLayer => ({ type: 'dense', name, units, activation });
 
 /** 784 → 512 → 256 → (20, 20); 20 → 256 → 512 → 784: the reference model. */
-export const REFERENCE: TestModel = { inputDim: 784, encoder: [dense(512), dense(256)], latentDim: 20, decoder: [dense(256), dense(512), dense(784, 'linear')] };
+export const REFERENCE: TestModel = { inputDim: 784, encoder: [dense('encoder.0', 512), dense('encoder.1', 256)], latentDim: 20, decoder: [dense('decoder.0', 256), dense('decoder.1', 512), dense('decoder.2', 784, 'linear')] };
 /** Widths that are no multiple of the GEMM's 4 × 8 tile nor of 16 or 64 (edges everywhere). */
-export const ODD: TestModel = { inputDim: 77, encoder: [dense(70), dense(33)], latentDim: 5, decoder: [dense(29), dense(77, 'linear')] };
+export const ODD: TestModel = { inputDim: 77, encoder: [dense('encoder.0', 70), dense('encoder.1', 33)], latentDim: 5, decoder: [dense('decoder.0', 29), dense('decoder.1', 77, 'linear')] };
 
 /** A seeded stream in [0, 1) (Park–Miller). */
 export function stream(seed: number): () => number {

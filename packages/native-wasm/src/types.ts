@@ -6,7 +6,7 @@ export interface WasmLayer {
   type: string;
   units?: number;
   activation?: string;
-  /** Weight names `<name>.kernel`, `<name>.bias`; default `encoder.<i>` / `decoder.<j>`. */
+  /** Weight names `<name>.kernel`, `<name>.bias` (the description's layer name; a dense layer without one is refused). */
   name?: string;
 }
 
