@@ -53,11 +53,16 @@ const where = (url: string) => {
 export async function checkRedis(url: string, timeoutMs = 10_000): Promise<void> {
   const options = redisOptions(url);
   const client = new Redis(url, { ...options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
-  client.on('error', () => {}); // told below, once
+  let lastError: (Error & { code?: string }) | undefined;
+  client.on('error', (error: Error) => {
+    lastError = error; // told below, once
+  });
   try {
     await client.connect();
     await client.ping();
-  } catch (error) {
+  } catch (thrown) {
+    // ioredis reports a refused connection as "Connection is closed."; the socket's own error says why.
+    const error = (thrown as Error).message?.includes('Connection is closed') && lastError ? lastError : thrown;
     const message = (error as Error).message ?? String(error);
     if (/WRONGPASS|invalid password|invalid username-password/i.test(message)) {
       throw new QueueError(`--queue ${redactUrl(url)}: Redis at ${where(url)} refused the password (${message.split('\n')[0]}); give the right one in the URL: redis://:<password>@host:port`);

@@ -36,8 +36,9 @@ const KEEP = { age: 7 * 24 * 3600 };
  * end with the sweep's progress view. Ctrl-C (`signal`) stops following; the jobs stay queued.
  */
 export async function runSweepOnQueue(url: string, sweepName: string, pending: PendingRun[], log: (line: string) => void, signal: AbortSignal): Promise<SweepOutcome & { interrupted: boolean }> {
-  const queue = new Queue<RunJobData, RunJobResult>(QUEUE_NAME, { connection: redisConnection(url) });
-  const events = new QueueEvents(QUEUE_NAME, { connection: redisConnection(url) });
+  const connections = [redisConnection(url), redisConnection(url)];
+  const queue = new Queue<RunJobData, RunJobResult>(QUEUE_NAME, { connection: connections[0]! });
+  const events = new QueueEvents(QUEUE_NAME, { connection: connections[1]! });
   const outcome: SweepOutcome & { interrupted: boolean } = { finished: [], stopped: [], failed: [], interrupted: false };
   const progress = new SweepProgress(pending.length, pending.reduce((n, p) => n + p.epochs - p.doneEpochs, 0), log);
   try {
@@ -107,6 +108,7 @@ export async function runSweepOnQueue(url: string, sweepName: string, pending: P
     progress.stop();
     await events.close();
     await queue.close();
+    connections.forEach((c) => c.disconnect()); // BullMQ leaves the connections it was given open
   }
   return outcome;
 }

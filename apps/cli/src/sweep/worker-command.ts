@@ -106,8 +106,9 @@ export async function runWorker(command: Command, io: { out: (line: string) => v
     throw new UnrecoverableError(ended.reason);
   };
   const lockDuration = flags.lockSeconds * 1000;
+  const connection = redisConnection(flags.queue);
   const worker = new Worker<RunJobData, RunJobResult>(QUEUE_NAME, processor, {
-    connection: redisConnection(flags.queue),
+    connection,
     concurrency: flags.concurrency,
     lockDuration,
     stalledInterval: lockDuration,
@@ -125,5 +126,6 @@ export async function runWorker(command: Command, io: { out: (line: string) => v
   children.forEach((child) => child.stop());
   await worker.close();
   await running;
+  connection.disconnect(); // BullMQ leaves the connection it was given open
   return 130;
 }
