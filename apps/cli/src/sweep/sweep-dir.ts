@@ -1,15 +1,14 @@
 import { access, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@vae/model/node';
-import { RUN_LAYOUT } from '@vae/internal';
+import { RUN_LAYOUT, SWEEP_LAYOUT } from '@vae/internal';
 import { CHECKPOINT_FILE } from '@vae/train/node';
 import { fsReason, isFsError, OutputError, TEMP_SUFFIX, withFile } from '../file-errors.js';
 import { makeDirectory } from '../make-directory.js';
 import { RunDirectoryError } from '../run-dir.js';
 import type { SweepRun, SweepSpec } from './sweep-spec.js';
 
-/** The files of a sweep directory: `sweep.json` marks it; each run is a normal run directory under `runs/`. */
-export const SWEEP_LAYOUT = Object.freeze({ spec: 'sweep.json', runs: 'runs', logs: 'logs', report: 'report' });
+export { SWEEP_LAYOUT };
 
 /** `sweep.json`: what the sweep is, so a second `vae sweep` knows whether it is the same one. */
 export interface SweepRecord {
