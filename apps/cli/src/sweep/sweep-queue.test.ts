@@ -26,7 +26,10 @@ beforeAll(async () => {
   await writeTinyMnist(data, { train: 2048 });
   redis = await startRedis();
 });
+/** Every worker the tests started: killed at the end even when a test failed before stopping it. */
+const started: ChildProcess[] = [];
 afterAll(async () => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await redis?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
@@ -44,14 +47,16 @@ async function finalLosses(sweepDir: string): Promise<Record<string, number>> {
 
 /** A `vae worker` in the background; `exit` resolves when it ends (Ctrl-C: `stop`). */
 function startWorker(url: string, store: string, extra: string[] = []) {
-  let child!: ChildProcess;
+  let child: ChildProcess | undefined;
   let stderr = '';
   const exit = runCli(['worker', '--queue', url, '--runs', store, '--lock-seconds', '2', ...extra], {
     onStderr: (text, c) => {
+      if (child === undefined) started.push(c);
       child = c;
       stderr = text;
     },
     onStdout: (_text, c) => {
+      if (child === undefined) started.push(c);
       child = c;
     },
     timeoutMs: 170_000,
@@ -59,7 +64,7 @@ function startWorker(url: string, store: string, extra: string[] = []) {
   return {
     exit,
     stderr: () => stderr,
-    child: () => child,
+    child: () => child!,
     stop: async (): Promise<CliExit> => {
       child?.kill('SIGINT');
       return exit;
