@@ -71,6 +71,11 @@ export async function checkRedis(url: string, timeoutMs = 10_000): Promise<void>
       throw new QueueError(`--queue ${redactUrl(url)}: Redis at ${where(url)} needs a password; give it in the URL: redis://:<password>@host:port`);
     }
     const code = (error as NodeJS.ErrnoException).code;
+    if (code !== undefined && /CERT|SIGNED|TLS|SSL/.test(code)) {
+      throw new QueueError(
+        `--queue ${redactUrl(url)}: cannot reach Redis at ${where(url)} (${code}): its TLS certificate is not trusted here; give Node the CA that signed it (NODE_EXTRA_CA_CERTS=/path/to/ca.pem) or check the host name`,
+      );
+    }
     throw new QueueError(
       `--queue ${redactUrl(url)}: cannot reach Redis at ${where(url)} (${code ?? message.split('\n')[0]}); start Redis there (e.g. redis-server --port ${new URL(url).port || 6379}) or check the address and firewall`,
     );

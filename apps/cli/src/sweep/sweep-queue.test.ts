@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOneErrorLine } from '../testing/expect-one-error-line.js';
 import { asUser } from '../testing/hostile-environment.js';
-import { freePort, redisUnavailable, startRedis, type RedisForTest } from '../testing/redis-server.js';
+import { freePort, redisUnavailable, startRedis, writeTestCertificate, type RedisForTest } from '../testing/redis-server.js';
 import { runCli, type CliExit } from '../testing/run-cli.js';
 import { writeTinyMnist } from '../testing/tiny-mnist.js';
 
@@ -46,7 +46,7 @@ async function finalLosses(sweepDir: string): Promise<Record<string, number>> {
 }
 
 /** A `vae worker` in the background; `exit` resolves when it ends (Ctrl-C: `stop`). */
-function startWorker(url: string, store: string, extra: string[] = []) {
+function startWorker(url: string, store: string, extra: string[] = [], env: Record<string, string> = {}) {
   let child: ChildProcess | undefined;
   let stderr = '';
   const exit = runCli(['worker', '--queue', url, '--runs', store, '--lock-seconds', '2', ...extra], {
@@ -60,6 +60,7 @@ function startWorker(url: string, store: string, extra: string[] = []) {
       child = c;
     },
     timeoutMs: 170_000,
+    env,
   });
   return {
     exit,
@@ -149,6 +150,25 @@ describe.skipIf(missing !== null)(`vae sweep --queue and vae worker (BullMQ on r
       expect(wrong.stderr).not.toContain('wrong-one');
       const none = await runCli(['worker', '--queue', `redis://127.0.0.1:${secured.port}`, '--runs', store], { timeoutMs: 30_000 });
       expect(expectOneErrorLine(none)).toContain('needs a password');
+    } finally {
+      await secured.stop();
+    }
+  });
+
+  it('a rediss:// (TLS) Redis works when Node trusts its certificate, and is one line when it does not', async () => {
+    const tls = writeTestCertificate(work);
+    const secured = await startRedis('tls-pass', tls);
+    try {
+      const trust = { NODE_EXTRA_CA_CERTS: tls.cert };
+      const store = join(work, 'store-tls');
+      const worker = startWorker(secured.url, store, [], trust);
+      const ok = await runCli(['sweep', '--data-dir', data, ...QUICK, '--seeds', '4', '--name', 'tls', '--out', join(store, 'tls'), '--queue', secured.url], { env: trust, timeoutMs: 60_000 });
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout).toContain('1/1 runs finished');
+      expect(ok.stderr).toContain('through the queue at rediss://:***@127.0.0.1');
+      await worker.stop();
+      const untrusted = await runCli(['worker', '--queue', secured.url, '--runs', store], { timeoutMs: 30_000 });
+      expect(expectOneErrorLine(untrusted)).toMatch(/cannot reach Redis at 127\.0\.0\.1:\d+ \(TLS\) \(\S*(CERT|SIGNED)\S*\): its TLS certificate is not trusted here; give Node the CA that signed it \(NODE_EXTRA_CA_CERTS=/);
     } finally {
       await secured.stop();
     }

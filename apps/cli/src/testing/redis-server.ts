@@ -1,4 +1,5 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 
 /** Why the Redis tests cannot run here (no `redis-server`), or null. Under CI nothing may skip: the caller fails instead. */
@@ -26,10 +27,24 @@ export interface RedisForTest {
   stop(): Promise<void>;
 }
 
-/** Starts Debian's `redis-server` on 127.0.0.1 at a free port, in memory only (no dump, no AOF), with `password` if given. */
-export async function startRedis(password?: string): Promise<RedisForTest> {
+/** A self-signed certificate for 127.0.0.1 (its own CA: give it to Node as `NODE_EXTRA_CA_CERTS`), written into `dir` by openssl. */
+export function writeTestCertificate(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'redis-test.crt');
+  const key = join(dir, 'redis-test.key');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+  return { cert, key };
+}
+
+/**
+ * Starts Debian's `redis-server` on 127.0.0.1 at a free port, in memory only (no dump, no AOF),
+ * with `password` if given; with `tls`, it speaks only TLS on that port (`rediss://` URLs).
+ */
+export async function startRedis(password?: string, tls?: { cert: string; key: string }): Promise<RedisForTest> {
   const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...(password ? ['--requirepass', password] : [])];
+  const listen = tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.cert, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const args = [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...(password ? ['--requirepass', password] : [])];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
@@ -50,7 +65,7 @@ export async function startRedis(password?: string): Promise<RedisForTest> {
   });
   child.stdout!.resume();
   child.stderr!.resume();
-  const url = `redis://${password ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${port}`;
+  const url = `${tls ? 'rediss' : 'redis'}://${password ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${port}`;
   return {
     port,
     url,
