@@ -35,6 +35,9 @@ export function startTrainChild(args: string[], logFile: string, onEpoch: (epoch
   log.write(`\n$ vae train ${args.join(' ')}\n`);
   const child = spawn(process.execPath, [cliScript(), 'train', ...args], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // Its own process group: a Ctrl-C in the terminal reaches the sweep alone, which asks each run
+    // once to stop (a second SIGINT would make the run quit without its checkpoint).
+    detached: true,
     env: { ...process.env, ...env, [SWEEP_CHILD_ENV]: '1', VAE_DEBUG: process.env.VAE_DEBUG ?? '' },
   });
   let errorLine: string | null = null;
