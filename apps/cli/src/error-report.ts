@@ -10,6 +10,8 @@ import { InputError } from './model-input.js';
 import { RunDirectoryError } from './run-dir.js';
 import { RunInUseError } from './run-lock.js';
 import { UsageError } from './train-options.js';
+import { QueueError } from './sweep/redis-queue.js';
+import { SweepError } from './sweep/sweep-command.js';
 
 /** Exit codes: 0 done, 1 failed, 2 bad usage (flags), 130 stopped by Ctrl-C (checkpoint saved). */
 export const EXIT_FAILED = 1;
@@ -28,6 +30,8 @@ const USER_ERRORS: (abstract new (...args: never[]) => Error)[] = [
   OutputError,
   RunDirectoryError,
   RunInUseError,
+  QueueError,
+  SweepError,
 ];
 
 /** The line (without `error: `) and exit code for an error the user can cause and fix; null for a bug. */

@@ -18,7 +18,13 @@ import { debugFromEnv, EXIT_INTERRUPTED, EXIT_USAGE, reportError } from './error
 import type { CommandIo } from './output-files.js';
 import { EpochProgress } from './progress.js';
 import { runTrain } from './train-command.js';
+import { runSweep, runSweepReport, sweepCommand, sweepReportCommand } from './sweep/sweep-command.js';
+import { SWEEP_CHILD_ENV } from './sweep/train-child.js';
+import { runWorker, workerCommand } from './sweep/worker-command.js';
 import { resolveTrainConfig, trainCommand } from './train-options.js';
+
+// A sweep's child: the IPC channel only tells that the parent is gone; it never keeps the process alive.
+if (process.env[SWEEP_CHILD_ENV] === '1') process.channel?.unref();
 
 /** Print stack traces: `--debug` (anywhere on the command line) or `VAE_DEBUG=1`. */
 let debug = debugFromEnv();
@@ -65,6 +71,28 @@ async function main(argv: string[]): Promise<number> {
       }),
     );
   }
+  const sweep = sweepCommand()
+    .showHelpAfterError('(run `vae sweep --help` for the flags)')
+    .exitOverride()
+    .action(async (_options: unknown, self: Command) => {
+      exitCode = await stoppableAction((io) => runSweep(self, io));
+    });
+  sweep.addCommand(
+    sweepReportCommand()
+      .exitOverride()
+      .action(async (_dir: string, _options: unknown, self: Command) => {
+        exitCode = await stoppableAction((io) => runSweepReport(self, io));
+      }),
+  );
+  program.addCommand(sweep);
+  program.addCommand(
+    workerCommand()
+      .showHelpAfterError('(run `vae worker --help` for the flags)')
+      .exitOverride()
+      .action(async (_options: unknown, self: Command) => {
+        exitCode = await stoppableAction((io) => runWorker(self, io));
+      }),
+  );
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
@@ -90,6 +118,9 @@ async function trainAction(command: Command): Promise<number> {
   const progress = new EpochProgress();
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
+  // A sweep's run (`vae sweep`, `vae worker`): its parent gone (killed), it stops as on Ctrl-C, saving a checkpoint.
+  const sweepChild = process.env[SWEEP_CHILD_ENV] === '1' && process.channel !== undefined;
+  if (sweepChild) process.on('disconnect', onSigint);
   try {
     const io = { out: (line: string) => console.log(line), log: (line: string) => console.error(line), signal: controller.signal, progress };
     const result = await runTrain(resolved.config, resolved.resumeFrom, io, { overwrite: resolved.overwrite });
@@ -100,6 +131,7 @@ async function trainAction(command: Command): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    if (sweepChild) process.off('disconnect', onSigint);
   }
 }
 
@@ -121,6 +153,24 @@ async function modelAction(command: Command, run: (command: Command, io: Command
       return EXIT_INTERRUPTED;
     }
     throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+/** Runs a sweep command: the first Ctrl-C (or SIGTERM) asks it to stop (each run saves a checkpoint), a second quits at once. */
+async function stoppableAction(run: (io: { out: (line: string) => void; log: (line: string) => void; signal: AbortSignal }) => Promise<number>): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    console.error('\nStopping: each running run stops after its batch and saves a checkpoint (Ctrl-C again to quit at once)…');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    return await run({ out: (line) => console.log(line), log: (line) => console.error(line), signal: controller.signal });
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Plugin, ResolvedConfig } from 'vite';
 import { mnistForPage, type MnistForPage, type MnistForPageOptions } from './mnist-for-page.js';
 import { repoRoot, runsRoot } from './run-listing.js';
+import { sweepsRoot } from './sweep-listing.js';
 import { vaeMiddleware } from './vae-middleware.js';
 
 export interface VaeDevServerOptions extends MnistForPageOptions {
@@ -40,7 +41,7 @@ export function vaeDevServer(options: VaeDevServerOptions = {}): Plugin {
     const runs = options.runsDir ? path.resolve(options.runsDir) : runsRoot(root, env);
     const relative = path.relative(repoRoot(root), runs);
     const runsLabel = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative.split(path.sep).join('/') : runs;
-    return vaeMiddleware({ pageData: loadPageData, runsRoot: runs, runsLabel, base: config?.base ?? '/' });
+    return vaeMiddleware({ pageData: loadPageData, runsRoot: runs, runsLabel, sweepsRoot: sweepsRoot(root, env), base: config?.base ?? '/' });
   };
 
   return {

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -46,7 +46,10 @@ describe('vaeMiddleware (on a node:http server)', () => {
       },
       runsRoot: runs,
       runsLabel: 'runs',
+      sweepsRoot: path.join(dir, 'sweeps'),
     });
+    await mkdir(path.join(dir, 'sweeps', 'beta'), { recursive: true });
+    await writeFile(path.join(dir, 'sweeps', 'beta', 'sweep.json'), JSON.stringify({ tool: 'vae sweep', name: 'beta', createdAt: '2026-02-03T00:00:00.000Z', seeds: [1], runs: [{ id: 'beta-1_seed-1', configuration: 'beta-1', seed: 1 }] }));
     server = createServer((req, res) => middleware(req, res, () => res.writeHead(418).end('next')));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -54,6 +57,13 @@ describe('vaeMiddleware (on a node:http server)', () => {
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
     await cleanup();
+  });
+
+  it('lists the sweeps beside the runs (GET api/sweeps)', async () => {
+    const response = await fetch(`${url}api/sweeps`);
+    expect(response.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await response.json()).toEqual([{ name: 'beta', createdAt: '2026-02-03T00:00:00.000Z', runs: 1, finished: 0, configurations: ['beta-1'], seeds: [1], hasReport: false }]);
+    expect((await fetch(`${url}api/sweeps`, { method: 'POST' })).status).toBe(405);
   });
 
   it('serves the manifest and the files so that fetchMnist reads them', async () => {

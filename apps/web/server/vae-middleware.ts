@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { MnistForPage } from './mnist-for-page.js';
 import { RUN_LAYOUT } from '@vae/internal';
 import { listRuns, readRun } from './run-listing.js';
+import { listSweeps } from './sweep-listing.js';
 
 export interface VaeMiddlewareOptions {
   /** The page's dataset; called on the first `data/` request (memoize it: it is called on each). */
@@ -12,6 +13,8 @@ export interface VaeMiddlewareOptions {
   runsRoot: string;
   /** How messages name `runsRoot`: `runs` when it is `<repo root>/runs`, so the commands they suggest work from the repo root. */
   runsLabel?: string;
+  /** The directory holding the CLI's sweeps (`vae sweep`); without it `api/sweeps` is not served. */
+  sweepsRoot?: string;
   /** The app's base URL (Vite's `base`); the routes below are under it. Default `/`. */
   base?: string;
 }
@@ -28,6 +31,7 @@ type Next = (err?: unknown) => void;
  * Connect middleware answering, under `base`:
  * - `GET data/mnist.json`, `GET data/<file>`: the page's dataset (see `mnistForPage`);
  * - `GET api/runs`: `RunSummary[]`, newest first;
+ * - `GET api/sweeps`: `SweepSummary[]`, newest first (with `sweepsRoot`);
  * - `GET api/runs/<name>/model/model.json` and `…/weights.bin`: a finished run's model.
  * Errors are JSON `{ "error": "…" }` saying what is missing and what to do; anything else goes on
  * to `next`. Run names are checked (no separators, no `..`) and must be runs `listRuns` would list.
@@ -45,6 +49,9 @@ export function vaeMiddleware(options: VaeMiddlewareOptions): (req: IncomingMess
       answer = serveData(options, segments.slice(1).join('/'), req, res);
     } else if (segments[0] === 'api' && segments[1] === 'runs') {
       answer = serveRuns(options.runsRoot, runsLabel, segments.slice(2), req, res);
+    } else if (segments[0] === 'api' && segments[1] === 'sweeps' && segments.length === 2 && options.sweepsRoot !== undefined) {
+      const root = options.sweepsRoot;
+      answer = isReadMethod(req) ? listSweeps(root).then((sweeps) => sendJson(req, res, 200, sweeps)) : Promise.resolve(sendJson(req, res, 405, { error: `${req.method} api/sweeps: only GET and HEAD` }));
     }
     if (!answer) return next();
     answer.catch((err: unknown) => sendJson(req, res, 500, { error: (err as Error).message ?? String(err) }));

@@ -11,6 +11,7 @@ import { LossChart } from './loss-chart.js';
 import type { ModelInfo } from './model-client.js';
 import { downloadModel } from './model-download.js';
 import { renderRunList } from './run-list.js';
+import { renderSweepList } from './sweep-list.js';
 import { readTrainSettings } from './train-settings-form.js';
 import type { DataReport, EngineReport, ModelFiles, WebTrainSettings, WorkerEvent } from './worker/protocol.js';
 import { WorkerClient } from './worker/worker-client.js';
@@ -348,6 +349,7 @@ async function main(): Promise<void> {
   wire();
   page.chart = new LossChart(el('loss-chart'));
   void renderRunList(el('runs'), (name) => guarded(`could not open run ${name}`, () => openRun(name)));
+  void renderSweepList(el('sweeps'));
   await startWorker();
   document.body.dataset.status = 'ready';
 }

@@ -21,3 +21,11 @@ export const RUN_LAYOUT = Object.freeze({
   explore: 'explore',
   export: 'export',
 });
+
+/**
+ * A sweep's directory, as `vae sweep` (apps/cli) writes it and the page's dev server lists it:
+ * `sweep.json` marks it (its name, base flags, seeds, and every run's id and flags); each run is a
+ * normal run directory under `runs/<id>/`; each run's output in `logs/<id>.log`; `report/` is
+ * `vae sweep report`'s.
+ */
+export const SWEEP_LAYOUT = Object.freeze({ spec: 'sweep.json', runs: 'runs', logs: 'logs', report: 'report' });

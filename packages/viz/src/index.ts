@@ -7,3 +7,5 @@ export { latentScatterSvg, type LatentScatterOptions } from './latent-scatter-sv
 export { niceTicks } from './nice-ticks.js';
 export { categoricalPalette } from './categorical-palette.js';
 export { pcaProject, pcaTransform, type PcaProjection } from './pca.js';
+export { bandCurveSvg, type BandCurveOptions, type BandSeries } from './band-curve-svg.js';
+export { intervalChartSvg, type IntervalChartOptions, type IntervalGroup } from './interval-chart-svg.js';

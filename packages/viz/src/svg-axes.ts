@@ -12,6 +12,8 @@ export interface AxesOptions {
   yLabel?: string;
   /** Light grid lines at each tick. Default true. */
   grid?: boolean;
+  /** Categories on x instead of numbers: these ticks, each with its label (e.g. a setting per tick at 1, 2, 3). */
+  xCategories?: readonly { value: number; label: string }[];
 }
 
 export interface Axes {
@@ -30,7 +32,7 @@ export interface Axes {
  * optional grid lines, and axis labels (x below, y rotated on the left). Domains must be
  * finite with `lo < hi`.
  */
-export function svgAxes({ rect, xDomain, yDomain, xLabel, yLabel, grid = true }: AxesOptions): Axes {
+export function svgAxes({ rect, xDomain, yDomain, xLabel, yLabel, grid = true, xCategories }: AxesOptions): Axes {
   const { left, top, width, height } = rect;
   const right = left + width;
   const bottom = top + height;
@@ -39,7 +41,8 @@ export function svgAxes({ rect, xDomain, yDomain, xLabel, yLabel, grid = true }:
 
   const xStep = niceStep(xDomain[1] - xDomain[0], Math.max(2, Math.round(width / 80)));
   const yStep = niceStep(yDomain[1] - yDomain[0], Math.max(2, Math.round(height / 50)));
-  const xTicks = ticksWithStep(xDomain[0], xDomain[1], xStep);
+  const xTicks = xCategories ? xCategories.map((c) => c.value) : ticksWithStep(xDomain[0], xDomain[1], xStep);
+  const xTickLabel = (t: number, i: number) => (xCategories ? xCategories[i]!.label : formatTick(t, xStep));
   const yTicks = ticksWithStep(yDomain[0], yDomain[1], yStep);
 
   const parts: string[] = [];
@@ -52,11 +55,11 @@ export function svgAxes({ rect, xDomain, yDomain, xLabel, yLabel, grid = true }:
 
   parts.push(`<g class="axis x-axis" ${FONT} font-size="11" fill="#333" text-anchor="middle">`);
   parts.push(`<line x1="${n(left)}" y1="${n(bottom)}" x2="${n(right)}" y2="${n(bottom)}" stroke="#333"/>`);
-  for (const t of xTicks) {
+  xTicks.forEach((t, i) => {
     const px = n(x(t));
     parts.push(`<line x1="${px}" y1="${n(bottom)}" x2="${px}" y2="${n(bottom + 5)}" stroke="#333"/>`);
-    parts.push(`<text class="tick" x="${px}" y="${n(bottom + 18)}">${escapeXml(formatTick(t, xStep))}</text>`);
-  }
+    parts.push(`<text class="tick" x="${px}" y="${n(bottom + 18)}">${escapeXml(xTickLabel(t, i))}</text>`);
+  });
   if (xLabel) {
     parts.push(`<text class="label" x="${n(left + width / 2)}" y="${n(bottom + 38)}" font-size="12">${escapeXml(xLabel)}</text>`);
   }
