@@ -22,10 +22,10 @@ export type WasmParallel = 'auto' | 'split' | 'data';
 /** The trainer's options, flat and complete, as @vae/native's addon takes them (`NativeTrainerInit`), with the model as layer lists. */
 export interface WasmTrainerInit {
   inputDim: number;
-  encoder: WasmLayer[];
+  encoder: readonly WasmLayer[];
   latentDim: number;
   /** z → logits: the last layer is linear and `inputDim` wide. */
-  decoder: WasmLayer[];
+  decoder: readonly WasmLayer[];
   learningRate: number;
   beta1: number;
   beta2: number;
