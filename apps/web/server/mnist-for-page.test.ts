@@ -31,14 +31,14 @@ describe('mnistForPage', () => {
     await writeMnistDir(dataDir, { count: 12 });
     const page = await mnistForPage({ env: { VAE_DATA_DIR: dataDir }, cacheDir: path.join(dir, 'cache'), log });
     expect(page.manifest).toEqual({
-      source: { kind: 'dir', description: `MNIST from ${dataDir}` },
+      source: { kind: 'dir', description: `MNIST-format files in ${dataDir}` },
       files: { trainImages: 'train-images-idx3-ubyte.gz', trainLabels: 'train-labels-idx1-ubyte.gz', testImages: 't10k-images-idx3-ubyte.gz', testLabels: 't10k-labels-idx1-ubyte.gz' },
       train: 12,
       test: 6,
     });
     expect(page.files.get(MNIST_FILES.trainImages.name)).toEqual(new Uint8Array(await readFile(path.join(dataDir, MNIST_FILES.trainImages.name))));
     expect(asPageSees(page).train.count).toBe(12);
-    expect(lines).toEqual([`[vae] page data (data/mnist.json): MNIST from ${dataDir} (12 train / 6 test)`]);
+    expect(lines).toEqual([`[vae] page data (data/mnist.json): MNIST-format files in ${dataDir} (12 train / 6 test)`]);
   });
 
   it('gzips raw IDX files', async () => {
