@@ -11,6 +11,7 @@ import {
   DEFAULT_MAX_PIXELS,
   DEFAULT_TEST_FRACTION,
   describeImageFolder,
+  ImageSkip,
   readImageHeader,
   type ImageDecoder,
   type ImageFolderOptions,
@@ -152,8 +153,12 @@ async function writeIdx(file: string, dims: number[], data: Uint8Array): Promise
 function sharpDecoder(maxPixels: number): ImageDecoder<NodeFile> {
   return {
     async head(file) {
-      const head = await readWhole(file.abs, HEAD_BYTES);
-      return readImageHeader(head) || head.length < HEAD_BYTES ? head : readWhole(file.abs);
+      try {
+        const head = await readWhole(file.abs, HEAD_BYTES);
+        return readImageHeader(head) || head.length < HEAD_BYTES ? head : await readWhole(file.abs);
+      } catch (error) {
+        throw new ImageSkip(fsReason(error));
+      }
     },
     async decode(file, header, crop, target) {
       let image = sharp(await readWhole(file.abs), { limitInputPixels: maxPixels, failOn: 'error' });
