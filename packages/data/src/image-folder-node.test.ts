@@ -120,6 +120,9 @@ describe('loadImageFolder', () => {
     expect(second.report).toEqual(first.report);
     expect(Buffer.from(second.train.images).equals(Buffer.from(first.train.images))).toBe(true);
     expect([...second.test.labels]).toEqual([...first.test.labels]);
+    // Asked by the size and channels the defaults resolved to (as the model commands ask): the same entry.
+    const named = await loadImageFolder(dir, { cacheDir, imageSize: { height: 10, width: 10 }, channels: 1 });
+    expect(named.cache).toEqual({ dir: first.cache.dir, hit: true });
 
     // A file rewritten with other pixels (and a new mtime): a new entry, with its pixels.
     const changed = path.join(dir, '0', '0.png');

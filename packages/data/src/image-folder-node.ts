@@ -45,7 +45,7 @@ export interface LoadedImageFolder extends MnistData {
 /** Bumped when the decode rules change, so older cache entries are not used. */
 const CACHE_VERSION = 1;
 /** The cache entry's files: an MNIST-format directory (IDX, 4 dims with channels), plus the report. */
-const CACHE_FILES = { trainImages: 'train-images-idx3-ubyte', trainLabels: 'train-labels-idx1-ubyte', testImages: 't10k-images-idx3-ubyte', testLabels: 't10k-labels-idx1-ubyte', report: 'report.json' } as const;
+const CACHE_FILES = { trainImages: 'train-images-idx3-ubyte', trainLabels: 'train-labels-idx1-ubyte', testImages: 't10k-images-idx3-ubyte', testLabels: 't10k-labels-idx1-ubyte', report: 'report.json', alias: 'alias.json' } as const;
 /** The header's first bytes are read first; a file whose header is not within them is read whole. */
 const HEAD_BYTES = 256 * 1024;
 
@@ -191,36 +191,60 @@ export async function loadImageFolder(dir: string, options: LoadImageFolderOptio
     maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
   };
   const folder = path.resolve(dir);
-  const key = createHash('sha256')
-    .update(JSON.stringify({ version: CACHE_VERSION, folder: await realpath(dir), settings, files: files.map((f) => [f.path, f.size, f.mtimeMs]), skipped }))
-    .digest('hex')
-    .slice(0, 32);
+  const real = await realpath(dir);
+  const list = files.map((f) => [f.path, f.size, f.mtimeMs]);
+  const keyOf = (decode: typeof settings) =>
+    createHash('sha256').update(JSON.stringify({ version: CACHE_VERSION, folder: real, settings: decode, files: list, skipped })).digest('hex').slice(0, 32);
   const cacheRoot = options.cacheDir === null ? null : path.join(options.cacheDir ?? defaultCacheDir(), 'images');
-  const entry = cacheRoot === null ? null : path.join(cacheRoot, key);
-  const result = (data: { train: MnistData['train']; test: MnistData['test'] }, report: ImageFolderReport, hit: boolean): LoadedImageFolder => ({
+  // The entry of the settings as asked; one asked with defaults (the most common size, channels by
+  // colour) is an alias of the entry of the settings they resolved to, which a model command asks
+  // for by name (the model's size and channels): both find the one decoded set.
+  const entryOf = (decode: typeof settings) => (cacheRoot === null ? null : path.join(cacheRoot, keyOf(decode)));
+  const asked = entryOf(settings);
+  const result = (data: { train: MnistData['train']; test: MnistData['test'] }, report: ImageFolderReport, entry: string | null, hit: boolean): LoadedImageFolder => ({
     ...data,
     source: { kind: 'folder', description: describeImageFolder(report) },
     report,
     cache: { dir: entry, hit },
   });
 
-  if (entry !== null) {
+  if (asked !== null) {
+    const alias = await readWhole(path.join(asked, CACHE_FILES.alias)).then((bytes) => (JSON.parse(new TextDecoder().decode(bytes)) as { entry: string }).entry, () => undefined);
+    const entry = alias === undefined ? asked : path.join(cacheRoot!, path.basename(alias));
     const cached = await readCacheEntry(entry, folder).catch(() => undefined);
     if (cached) {
       log(`data: decoded images from the cache ${entry}`);
-      return result(cached, cached.report, true);
+      return result(cached, cached.report, entry, true);
     }
   }
   const assembled = await assembleImageFolder(folder, files, sharpDecoder(settings.maxPixels), options, skipped);
+  const { height, width, channels } = assembled.report.image;
+  const entry = entryOf({ ...settings, imageSize: { height, width }, channels: channels as 1 | 3 });
   if (entry !== null) {
     try {
       await writeCacheEntry(entry, assembled);
+      if (asked !== entry) await writeCacheAlias(asked!, entry);
       log(`data: decoded images cached in ${entry}`);
     } catch (error) {
       log(`data: could not cache the decoded images in ${entry} (${fsReason(error)}); the next start decodes them again`);
     }
   }
-  return result(assembled, assembled.report, false);
+  return result(assembled, assembled.report, entry, false);
+}
+
+/** An entry that only names another (written as an entry is: a temp folder renamed into place). */
+async function writeCacheAlias(alias: string, entry: string): Promise<void> {
+  const temp = `${alias}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await makeDirectory(temp);
+  try {
+    await writeFile(path.join(temp, CACHE_FILES.alias), `${JSON.stringify({ entry: path.basename(entry) })}\n`);
+    await rm(alias, { recursive: true, force: true }); // a damaged entry of its own, if any
+    await rename(temp, alias).catch((error: unknown) => {
+      if (errnoCode(error) !== 'ENOTEMPTY' && errnoCode(error) !== 'EEXIST') throw error;
+    });
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
 }
 
 async function readCacheEntry(entry: string, folder: string): Promise<{ train: MnistData['train']; test: MnistData['test']; report: ImageFolderReport } | undefined> {
@@ -245,6 +269,7 @@ async function writeCacheEntry(entry: string, data: { train: MnistData['train'];
     await writeIdx(path.join(temp, CACHE_FILES.testImages), dims(data.test), data.test.images);
     await writeIdx(path.join(temp, CACHE_FILES.testLabels), [data.test.count], data.test.labels);
     await writeFile(path.join(temp, CACHE_FILES.report), `${JSON.stringify(data.report, null, 2)}\n`);
+    await rm(entry, { recursive: true, force: true }); // a damaged entry: it was not read back
     await rename(temp, entry).catch(async (error: unknown) => {
       // Another run cached the same folder meanwhile: theirs is as good.
       if (errnoCode(error) !== 'ENOTEMPTY' && errnoCode(error) !== 'EEXIST') throw error;
