@@ -86,34 +86,37 @@ describe('a colour set on the conv VAE', () => {
   let shapes: string;
   beforeAll(async () => {
     shapes = join(work, 'shapes');
-    await writeColourShapes(shapes, 2400, 32, 1);
+    // 16×16 (not the README's 32×32) keeps the test to about half a minute of training on two cores.
+    await writeColourShapes(shapes, 2400, 16, 1);
   }, 120_000);
 
   it('trains with the loss falling, draws its sample grid in colour, and the latent scatter takes the folder labels; the second start reads the cache', async () => {
     const run = join(work, 'run-shapes');
-    const first = await ok(['train', '--data-dir', shapes, '--model', 'conv', '--epochs', '3', '--lr', '0.002', '--latent-dim', '8', '--sample-every', '3', '--backend', 'wasm', '--out', run]);
+    const first = await ok(['train', '--data-dir', shapes, '--model', 'conv', '--epochs', '12', '--lr', '0.003', '--latent-dim', '8', '--sample-every', '12', '--backend', 'wasm', '--out', run]);
     expect(first.stderr).toMatch(/data: decoded images cached in /);
-    expect(first.stderr).toMatch(/data: image folder .* \(32×32 RGB, 4 classes from its subfolders, test split 0\.1\) \(2,1\d\d train \/ 2\d\d test\)/);
+    expect(first.stderr).toMatch(/data: image folder .* \(16×16 RGB, 4 classes from its subfolders, test split 0\.1\) \(2,1\d\d train \/ 2\d\d test\)/);
     const lines = await metrics(run);
-    expect(lines[2]!.testLoss!).toBeLessThan(lines[0]!.testLoss!);
-    expect(lines[2]!.trainLoss!).toBeLessThan(lines[0]!.trainLoss!);
+    expect(lines).toHaveLength(12);
+    expect(lines[11]!.testLoss!).toBeLessThan(lines[0]!.testLoss! - 20);
+    expect(lines[11]!.trainLoss!).toBeLessThan(lines[0]!.trainLoss! - 20);
     const model = await json(join(run, 'model', 'model.json'));
-    expect(model.description.input).toEqual({ height: 32, width: 32, channels: 3 });
+    expect(model.description.input).toEqual({ height: 16, width: 16, channels: 3 });
     // The grid is RGB, and in colour: many lit pixels whose channels differ widely.
-    const grid = decode(await readFile(join(run, 'samples', 'epoch-003.png')));
-    expect([grid.width, grid.height, grid.channels]).toEqual([16 * 34 + 2, 16 * 34 + 2, 3]);
+    const grid = decode(await readFile(join(run, 'samples', 'epoch-012.png')));
+    expect([grid.width, grid.height, grid.channels]).toEqual([16 * 18 + 2, 16 * 18 + 2, 3]);
     let coloured = 0;
     for (let p = 0; p < grid.width * grid.height; p++) {
       const [r, g, b] = grid.data.subarray(p * 3, p * 3 + 3) as unknown as number[];
       if (Math.max(r!, g!, b!) - Math.min(r!, g!, b!) > 40) coloured++;
     }
-    expect(coloured).toBeGreaterThan(2000);
+    expect(coloured).toBeGreaterThan(1500);
 
     const latent = await ok(['latent', '--model', run, '--data-dir', shapes, '--backend', 'wasm']);
     expect(latent.stderr).toMatch(/data: decoded images from the cache/); // the model's size and the run's split: the same entry
     const svg = await readFile(join(run, 'explore', (latent.stdout.match(/latent-\d+\.svg/) ?? ['latent-0.svg'])[0]), 'utf8');
     const fills = new Set([...svg.matchAll(/<circle[^>]*fill="([^"]+)"/g)].map((m) => m[1]));
     expect(fills.size).toBe(4); // one colour per shape folder
+    for (const shape of ['square', 'triangle', 'cross']) expect(svg).toContain(shape); // the legend names the folders
 
     const second = await ok(['train', '--data-dir', shapes, '--model', 'conv', '--epochs', '1', '--train-size', '64', '--test-size', '32', '--backend', 'wasm', '--out', join(work, 'run-shapes-2')]);
     expect(second.stderr).toMatch(/data: decoded images from the cache /);
