@@ -162,7 +162,7 @@ describe('bad folders: one line each, nothing lost', () => {
     await writeFile(join(idx, 't10k-images-idx3-ubyte'), images(4));
     await writeFile(join(idx, 't10k-labels-idx1-ubyte'), labels(4));
     expect(expectOneErrorLine(await cli(['train', '--data-dir', idx, ...QUICK, '--image-size', '8', '--out', join(work, 'never-3')]), 2)).toBe(
-      `error: --image-size only apply to a folder of images, but the data is MNIST-format files in ${idx}; drop it, or name a folder of images with --data-dir`,
+      `error: --image-size only applies to a folder of images, but the data is MNIST-format files in ${idx}; drop it, or name a folder of images with --data-dir`,
     );
     expect(expectOneErrorLine(await cli(['train', '--data-dir', three, ...QUICK, '--image-size', '0x3']), 2)).toMatch(/--image-size.*expected n or HxW/);
     for (const dir of ['never-1', 'never-2', 'never-3']) expect(existsSync(join(work, dir))).toBe(false);

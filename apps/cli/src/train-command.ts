@@ -246,6 +246,6 @@ export function logFolder(report: ImageFolderReport, log: (line: string) => void
 function checkNoImageFlags(config: TrainRunConfig, loaded: MnistData): void {
   const given = [config.imageSize !== null && '--image-size', config.channels !== null && '--channels', config.strict && '--strict'].filter(Boolean);
   if (given.length > 0) {
-    throw new UsageError(`${given.join(', ')} only apply to a folder of images, but the data is ${loaded.source.description}; drop ${given.length > 1 ? 'them' : 'it'}, or name a folder of images with --data-dir`);
+    throw new UsageError(`${given.join(', ')} only ${given.length > 1 ? 'apply' : 'applies'} to a folder of images, but the data is ${loaded.source.description}; drop ${given.length > 1 ? 'them' : 'it'}, or name a folder of images with --data-dir`);
   }
 }
