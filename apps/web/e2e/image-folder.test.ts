@@ -80,6 +80,11 @@ it.skipIf(!HAVE_CHROMIUM)(`takes a dropped folder of PNGs, says what it made of 
     expect(coloured.width).toBe(16 * 18 + 2);
     expect(coloured.n).toBeGreaterThan(200);
     expect(await page.textContent('#model')).toMatch(/16×16×3 images/);
+    // Explore: for colour images, the latent space of the test set, its legend naming the class folders.
+    await waitFor(page, browser, 'the scatter legend', () => /blue/.test(document.querySelector('[data-testid="explore-scatter"]')?.textContent ?? ''), 60_000);
+    const legend = await page.locator('[data-testid="explore-scatter"] ul').textContent();
+    expect(legend).toBe('bluered');
+    expect(await page.textContent('[data-testid="explore-note"]')).toMatch(/these images are 16×16×3/);
 
     // The same folder picked with the folder input: the files carry their paths in it.
     const dir = join(work, 'picked');

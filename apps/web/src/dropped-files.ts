@@ -32,7 +32,7 @@ export function sortDrop<F extends { name: string }>(files: readonly F[]): DropC
     else {
       const role = mnistRoleOfFileName(base);
       if (role) byRole[role] = file;
-      else if (!images) problems.push(`${base}: not a model file (model.json, weights.bin) nor an MNIST-format file (train-images-idx3-ubyte[.gz] and the like)`);
+      else if (!images) problems.push(`${base}: not a model file (model.json, weights.bin), an MNIST-format file (train-images-idx3-ubyte[.gz] and the like) nor an image (.png, .jpg, .jpeg, .webp)`);
     }
   }
   const contents: DropContents<F> = { problems };

@@ -175,7 +175,7 @@ function openModel(info: ModelInfo): void {
     );
     return;
   }
-  page.explorer = mountExplorer(el('explore'), client.modelClient(info), data.split);
+  page.explorer = mountExplorer(el('explore'), client.modelClient(info), data.split, { classNames: data.folder?.classes });
 }
 
 async function loadData(client: WorkerClient, request: Parameters<WorkerClient['request']>[0] & { type: 'load-data' }, transfer: Transferable[] = []): Promise<void> {
