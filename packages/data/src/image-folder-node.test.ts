@@ -140,8 +140,13 @@ describe('loadImageFolder', () => {
     await appendFile(path.join(fourth.cache.dir!, 'train-images-idx3-ubyte'), 'x');
     const fifth = await loadImageFolder(dir, { cacheDir });
     expect(fifth.cache.hit).toBe(false);
-    // No temp folders are left behind.
-    expect((await readdir(path.join(cacheDir, 'images'))).filter((n) => n.includes('.tmp-'))).toEqual([]);
+    // No temp folders are left behind, and the superseded entries of this folder are gone: one decoded
+    // set (and the alias of the default settings' key) is left.
+    const left = await readdir(path.join(cacheDir, 'images'));
+    expect(left.filter((n) => n.includes('.tmp-'))).toEqual([]);
+    expect(left).toHaveLength(2);
+    expect(existsSync(first.cache.dir!)).toBe(false);
+    expect(existsSync(fifth.cache.dir!)).toBe(true);
   });
 
   it('is what loadMnist reads for a data directory without the four MNIST files', async () => {

@@ -45,7 +45,7 @@ export interface LoadedImageFolder extends MnistData {
 /** Bumped when the decode rules change, so older cache entries are not used. */
 const CACHE_VERSION = 1;
 /** The cache entry's files: an MNIST-format directory (IDX, 4 dims with channels), plus the report. */
-const CACHE_FILES = { trainImages: 'train-images-idx3-ubyte', trainLabels: 'train-labels-idx1-ubyte', testImages: 't10k-images-idx3-ubyte', testLabels: 't10k-labels-idx1-ubyte', report: 'report.json', alias: 'alias.json' } as const;
+const CACHE_FILES = { trainImages: 'train-images-idx3-ubyte', trainLabels: 'train-labels-idx1-ubyte', testImages: 't10k-images-idx3-ubyte', testLabels: 't10k-labels-idx1-ubyte', report: 'report.json', alias: 'alias.json', of: 'of.json' } as const;
 /** The header's first bytes are read first; a file whose header is not within them is read whole. */
 const HEAD_BYTES = 256 * 1024;
 
@@ -222,8 +222,11 @@ export async function loadImageFolder(dir: string, options: LoadImageFolderOptio
   const entry = entryOf({ ...settings, imageSize: { height, width }, channels: channels as 1 | 3 });
   if (entry !== null) {
     try {
-      await writeCacheEntry(entry, assembled);
+      // What the entry is of, but for the files' list: an older entry of the same is superseded by it.
+      const of = JSON.stringify({ folder: real, settings: { ...settings, imageSize: { height, width }, channels } });
+      await writeCacheEntry(entry, assembled, of);
       if (asked !== entry) await writeCacheAlias(asked!, entry);
+      await pruneCache(cacheRoot!, entry, of);
       log(`data: decoded images cached in ${entry}`);
     } catch (error) {
       log(`data: could not cache the decoded images in ${entry} (${fsReason(error)}); the next start decodes them again`);
@@ -258,7 +261,7 @@ async function readCacheEntry(entry: string, folder: string): Promise<{ train: M
 }
 
 /** Written into a temp folder beside the entry, renamed into place: a killed run leaves no half entry. */
-async function writeCacheEntry(entry: string, data: { train: MnistData['train']; test: MnistData['test']; report: ImageFolderReport }): Promise<void> {
+async function writeCacheEntry(entry: string, data: { train: MnistData['train']; test: MnistData['test']; report: ImageFolderReport }, of: string): Promise<void> {
   await makeDirectory(path.dirname(entry));
   const temp = `${entry}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   await makeDirectory(temp);
@@ -269,6 +272,7 @@ async function writeCacheEntry(entry: string, data: { train: MnistData['train'];
     await writeIdx(path.join(temp, CACHE_FILES.testImages), dims(data.test), data.test.images);
     await writeIdx(path.join(temp, CACHE_FILES.testLabels), [data.test.count], data.test.labels);
     await writeFile(path.join(temp, CACHE_FILES.report), `${JSON.stringify(data.report, null, 2)}\n`);
+    await writeFile(path.join(temp, CACHE_FILES.of), `${of}\n`);
     await rm(entry, { recursive: true, force: true }); // a damaged entry: it was not read back
     await rename(temp, entry).catch(async (error: unknown) => {
       // Another run cached the same folder meanwhile: theirs is as good.
@@ -276,5 +280,34 @@ async function writeCacheEntry(entry: string, data: { train: MnistData['train'];
     });
   } finally {
     await rm(temp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Removes the entries `entry` supersedes (the same folder and decode settings, an older list of
+ * files), and aliases left naming no entry: the cache holds one decoded set per folder and settings.
+ * Best effort: an entry another process is reading stays readable (its files are open).
+ */
+async function pruneCache(root: string, entry: string, of: string): Promise<void> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  const text = async (dir: string, file: string) => readWhole(path.join(root, dir, file)).then((b) => new TextDecoder().decode(b).trim(), () => undefined);
+  const removed = new Set<string>();
+  for (const name of names) {
+    if (name === path.basename(entry) || name.includes('.tmp-')) continue;
+    if ((await text(name, CACHE_FILES.of)) === of) {
+      await rm(path.join(root, name), { recursive: true, force: true });
+      removed.add(name);
+    }
+  }
+  for (const name of names) {
+    const alias = await text(name, CACHE_FILES.alias);
+    if (alias === undefined) continue;
+    let target = '';
+    try {
+      target = (JSON.parse(alias) as { entry?: string }).entry ?? '';
+    } catch {
+      // a damaged alias: removed below, as one naming no entry
+    }
+    if (removed.has(target) || !names.includes(target)) await rm(path.join(root, name), { recursive: true, force: true });
   }
 }
