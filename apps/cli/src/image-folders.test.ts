@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { decode } from 'fast-png';
 import sharp from 'sharp';
-import { encodeIdx } from '@vae/data';
+import { encodeIdx, imageOrder } from '@vae/data';
 import { loadMnistFromDir } from '@vae/data/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeColourShapes } from './testing/colour-shapes.js';
@@ -42,24 +42,26 @@ it.skipIf(!HAVE_FASHION)(
   `Fashion-MNIST as a PNG folder (train/, test/, class folders) trains to the same numbers and weights, bit for bit, as the same images from IDX files${HAVE_FASHION ? '' : ` — ${NO_FASHION}`}`,
   async () => {
     const fashion = await loadMnistFromDir(FASHION);
-    // 1,200 train and 300 test images, each split in the order a folder lists them: class by class, then by name.
-    const pick = (split: typeof fashion.train, n: number) => [...Array(n).keys()].sort((a, b) => split.labels[a]! - split.labels[b]! || a - b);
-    const chosen = { train: pick(fashion.train, 1200), test: pick(fashion.test, 300) };
+    // The first 1,200 train and 300 test images as PNGs in class folders under train/ and test/; the
+    // IDX files hold the same images in the order the folder is read in (imageOrder: a hash of each path).
     const folder = join(work, 'fashion-png');
     const idx = join(work, 'fashion-idx');
     await mkdir(idx);
-    for (const split of ['train', 'test'] as const) {
+    for (const [split, n] of [['train', 1200], ['test', 300]] as const) {
       const source = fashion[split];
-      for (const i of chosen[split]) {
-        const file = join(folder, split, `${source.labels[i]}-class`, `${String(i).padStart(5, '0')}.png`);
-        await mkdir(dirname(file), { recursive: true });
-        await sharp(source.images.subarray(i * 784, (i + 1) * 784), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(file);
+      const byPath = new Map<string, number>();
+      for (let i = 0; i < n; i++) {
+        const path = `${split}/${source.labels[i]}-class/${String(i).padStart(5, '0')}.png`;
+        byPath.set(path, i);
+        await mkdir(dirname(join(folder, path)), { recursive: true });
+        await sharp(source.images.subarray(i * 784, (i + 1) * 784), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(join(folder, path));
       }
-      const images = Buffer.concat(chosen[split].map((i) => source.images.subarray(i * 784, (i + 1) * 784)));
-      const labels = Uint8Array.from(chosen[split].map((i) => source.labels[i]!));
+      const order = imageOrder([...byPath.keys()]).map((path) => byPath.get(path)!);
+      const images = Buffer.concat(order.map((i) => source.images.subarray(i * 784, (i + 1) * 784)));
+      const labels = Uint8Array.from(order.map((i) => source.labels[i]!));
       const prefix = split === 'train' ? 'train' : 't10k';
-      await writeFile(join(idx, `${prefix}-images-idx3-ubyte`), encodeIdx({ kind: 'images', dims: [labels.length, 28, 28], data: images }));
-      await writeFile(join(idx, `${prefix}-labels-idx1-ubyte`), encodeIdx({ kind: 'labels', dims: [labels.length], data: labels }));
+      await writeFile(join(idx, `${prefix}-images-idx3-ubyte`), encodeIdx({ kind: 'images', dims: [n, 28, 28], data: images }));
+      await writeFile(join(idx, `${prefix}-labels-idx1-ubyte`), encodeIdx({ kind: 'labels', dims: [n], data: labels }));
     }
     const flags = ['--epochs', '2', '--seed', '7', '--backend', 'wasm', '--sample-every', '2'];
     const fromPng = await ok(['train', '--data-dir', folder, ...flags, '--out', join(work, 'run-png')]);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imageOrder } from './image-folder.js';
 import { loadImageFolder } from './image-folder-node.js';
 import { loadMnist } from './mnist-sources.js';
 import { loadMnistFromDir } from './load-dir.js';
@@ -30,16 +31,16 @@ async function folder(name: string, files: Record<string, Uint8Array | Promise<U
 }
 
 describe('loadImageFolder', () => {
-  it('reads grey PNGs of one size byte for byte, labels from class folders, in path order', async () => {
+  it('reads grey PNGs of one size byte for byte, labels from class folders, in imageOrder', async () => {
     const files: Record<string, Promise<Uint8Array>> = {};
     for (let i = 0; i < 12; i++) files[`${i < 6 ? 'train' : 'test'}/${['ant', 'bee'][i % 2]}/${String(i).padStart(2, '0')}.png`] = greyPng(i);
     const dir = await folder('grey', files);
     const data = await loadImageFolder(dir, { cacheDir: null });
     expect(data.source).toEqual({ kind: 'folder', description: `image folder ${dir} (6×8 grey, 2 classes from its subfolders, its train/ and test/)` });
     expect([data.train.count, data.train.rows, data.train.cols, data.train.channels]).toEqual([6, 6, 8, 1]);
-    // train/ant: 00 02 04, then train/bee: 01 03 05.
-    const order = [0, 2, 4, 1, 3, 5];
-    expect([...data.train.labels]).toEqual([0, 0, 0, 1, 1, 1]);
+    // train/ant: 00 02 04, train/bee: 01 03 05, in the split's hash order.
+    const order = imageOrder(Object.keys(files).filter((f) => f.startsWith('train/'))).map((f) => Number(f.slice(-6, -4)));
+    expect([...data.train.labels]).toEqual(order.map((i) => i % 2));
     expect(Buffer.from(data.train.images).equals(Buffer.concat(order.map((i) => greyPixels(i, 8, 6))))).toBe(true);
     expect(data.report).toMatchObject({ layout: 'train-test', classes: ['ant', 'bee'], resized: 0, skipped: [], channelsFrom: 'no colour found', sizeFrom: 'most common' });
   });
@@ -167,17 +168,21 @@ it.skipIf(!HAVE_FASHION)(
   `reads Fashion-MNIST written as a PNG folder (train/ test/ and class folders) to the same bytes and labels as its IDX files${HAVE_FASHION ? '' : ` — SKIPPED: ${FASHION} is missing, install Debian's dataset-fashion-mnist`}`,
   async () => {
     const idx = await loadMnistFromDir(FASHION);
-    // 300 test images, in class order (a folder lists class by class); 200 train, 100 test.
-    const order = [...Array(300).keys()].sort((a, b) => idx.test.labels[a]! - idx.test.labels[b]! || a - b);
+    // 300 test images: every third one to test/, the others to train/, each in its class folder.
     const dir = path.join(work, 'fashion');
-    for (const [k, i] of order.entries()) {
-      const split = k % 3 === 2 ? 'test' : 'train';
-      const file = path.join(dir, split, `class-${idx.test.labels[i]}`, `${String(i).padStart(5, '0')}.png`);
+    const fileOf = (i: number) => `${i % 3 === 2 ? 'test' : 'train'}/class-${idx.test.labels[i]}/${String(i).padStart(5, '0')}.png`;
+    for (let i = 0; i < 300; i++) {
+      const file = path.join(dir, fileOf(i));
       await mkdir(path.dirname(file), { recursive: true });
       await sharp(idx.test.images.subarray(i * 784, (i + 1) * 784), { raw: { width: 28, height: 28, channels: 1 } }).png().toFile(file);
     }
     const data = await loadImageFolder(dir, { cacheDir: null });
-    const expected = (split: 'train' | 'test') => order.filter((_, k) => (k % 3 === 2) === (split === 'test'));
+    // Each split in its imageOrder (a hash of the path).
+    const expected = (split: 'train' | 'test') => {
+      const indices = [...Array(300).keys()].filter((i) => (i % 3 === 2) === (split === 'test'));
+      const byFile = new Map(indices.map((i) => [fileOf(i), i]));
+      return imageOrder([...byFile.keys()]).map((f) => byFile.get(f)!);
+    };
     for (const split of ['train', 'test'] as const) {
       const indices = expected(split);
       expect(data[split].count).toBe(indices.length);

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { DataError } from './errors.js';
-import { assembleImageFolder, coverCrop, inTestSplit, isImageFileName, parseImageSize, planImageFolder, readImageHeader, toChannels, type ImageDecoder } from './image-folder.js';
+import { assembleImageFolder, coverCrop, imageOrder, inTestSplit, isImageFileName, parseImageSize, planImageFolder, readImageHeader, toChannels, type ImageDecoder } from './image-folder.js';
 
 const solid = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 10 } } });
 
@@ -56,13 +56,23 @@ describe('the rules', () => {
     expect(after.train.filter((t) => testBefore.has(t.path))).toEqual([]);
   });
 
-  it('uses train/ and test/ when both are there, class folders as labels (sorted, shared), paths in code-unit order', () => {
+  it('uses train/ and test/ when both are there, class folders as labels (sorted, shared), in imageOrder', () => {
     const plan = planImageFolder(['test/dog/1.png', 'train/dog/b.png', 'train/cat/a.png', 'train/cat/B.png', 'test/cat/2.png', 'notes/x.png']);
     expect(plan.layout).toBe('train-test');
     expect(plan.classes).toEqual(['cat', 'dog']);
-    expect(plan.train).toEqual([{ path: 'train/cat/B.png', label: 0 }, { path: 'train/cat/a.png', label: 0 }, { path: 'train/dog/b.png', label: 1 }]);
-    expect(plan.test).toEqual([{ path: 'test/cat/2.png', label: 0 }, { path: 'test/dog/1.png', label: 1 }]);
+    const label = { 'train/cat/B.png': 0, 'train/cat/a.png': 0, 'train/dog/b.png': 1, 'test/cat/2.png': 0, 'test/dog/1.png': 1 } as Record<string, number>;
+    expect(plan.train).toEqual(imageOrder(['train/cat/B.png', 'train/cat/a.png', 'train/dog/b.png']).map((path) => ({ path, label: label[path] })));
+    expect(plan.test).toEqual(imageOrder(['test/dog/1.png', 'test/cat/2.png']).map((path) => ({ path, label: label[path] })));
     expect(plan.unused).toEqual(['notes/x.png']);
+  });
+
+  it('orders a split by a hash of each path: classes mixed, the same whatever order the files came in, kept when files are added', () => {
+    const paths = Array.from({ length: 400 }, (_, i) => `${['a', 'b', 'c', 'd'][i % 4]}/${i}.png`);
+    const order = imageOrder(paths);
+    expect(imageOrder([...paths].reverse())).toEqual(order);
+    expect(new Set(order.slice(0, 40).map((p) => p[0])).size).toBe(4); // the first tenth holds every class
+    const more = imageOrder([...paths, 'a/new-1.png', 'c/new-2.png']);
+    expect(more.filter((p) => !p.includes('new'))).toEqual(order);
   });
 
   it('gives no classes when some images lie outside subfolders', () => {

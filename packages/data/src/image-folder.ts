@@ -134,15 +134,30 @@ export function coverCrop(source: { width: number; height: number }, target: Ima
  * files never moves another one.
  */
 export function inTestSplit(path: string, testFraction: number): boolean {
-  // FNV-1a over the UTF-16 code units, then a murmur3 finalizer to spread the bits.
-  let h = 0x811c9dc5;
+  return pathHash(path, 0x811c9dc5) / 4294967296 < testFraction;
+}
+
+/** FNV-1a over the UTF-16 code units from `basis`, then a murmur3 finalizer to spread the bits: a uint32. */
+function pathHash(path: string, basis: number): number {
+  let h = basis;
   for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return (h >>> 0) / 4294967296 < testFraction;
+  return h >>> 0;
+}
+
+/**
+ * Sorts a split's paths into its fixed order: by a second hash of each path (not the split's), then
+ * by the path. The classes come mixed (so the first n images, `--train-size n`, are a sample of all
+ * of them), the order is the same on every machine, and adding files keeps the others' order.
+ */
+export function imageOrder(paths: readonly string[]): string[] {
+  const keyed = paths.map((p) => [pathHash(p, 0x2545f491), p] as const);
+  keyed.sort((a, b) => a[0] - b[0] || byCodeUnits(a[1], b[1]));
+  return keyed.map(([, p]) => p);
 }
 
 /** One image of the plan: its path in the folder and its class (0 when the folder has no class folders). */
@@ -172,7 +187,7 @@ const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  *   side comes from `inTestSplit(path, testFraction)`;
  * - within a split (or the whole folder), when every image lies in a subfolder, the first
  *   subfolder is its class; classes are numbered in sorted order, shared by both splits;
- * - images are in code-unit order of their paths (so by class, then name).
+ * - within a split, images are in `imageOrder`: by a hash of the path, classes mixed.
  */
 export function planImageFolder(paths: readonly string[], options: { testFraction?: number } = {}): ImageFolderPlan {
   const testFraction = options.testFraction ?? DEFAULT_TEST_FRACTION;
@@ -201,7 +216,7 @@ export function planImageFolder(paths: readonly string[], options: { testFractio
   }
   const index = new Map(classes.map((c, i) => [c, i]));
   const plan = (p: string): PlannedImage => ({ path: p, label: labelled ? index.get(top(within(p))!)! : 0 });
-  return { train: train.map(plan), test: test.map(plan), classes, layout: hasSplits ? 'train-test' : 'split', unused };
+  return { train: imageOrder(train).map(plan), test: imageOrder(test).map(plan), classes, layout: hasSplits ? 'train-test' : 'split', unused };
 }
 
 /** An image at the target size, as a decoder gives it: 1 (grey), 2 (grey, alpha), 3 (RGB) or 4 (RGBA) bytes per pixel. */
@@ -369,7 +384,7 @@ export async function assembleImageFolder<F extends FolderFile>(
     headers[i] = header;
   });
 
-  // The target size: given, or the most common (ties: the first in path order).
+  // The target size: given, or the most common (ties: the one met first, train then test, in their order).
   const sizeCounts = new Map<string, { size: ImageSize; count: number; first: number }>();
   headers.forEach((h, i) => {
     if (!h) return;

@@ -25,6 +25,7 @@ export {
   parseImageSize,
   coverCrop,
   inTestSplit,
+  imageOrder,
   planImageFolder,
   assembleImageFolder,
   toChannels,
