@@ -43,7 +43,7 @@ export interface LoadedImageFolder extends MnistData {
 }
 
 /** Bumped when the decode rules change, so older cache entries are not used. */
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 /** The cache entry's files: an MNIST-format directory (IDX, 4 dims with channels), plus the report. */
 const CACHE_FILES = { trainImages: 'train-images-idx3-ubyte', trainLabels: 'train-labels-idx1-ubyte', testImages: 't10k-images-idx3-ubyte', testLabels: 't10k-labels-idx1-ubyte', report: 'report.json', alias: 'alias.json', of: 'of.json' } as const;
 /** The header's first bytes are read first; a file whose header is not within them is read whole. */
