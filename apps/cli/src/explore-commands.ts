@@ -248,7 +248,7 @@ export async function runLatent(command: Command, io: CommandIo): Promise<void> 
         title: `Latent means of ${count.toLocaleString('en-US')} test images, PCA of ${latentDim}-D`,
       };
     }
-    const svg = latentScatterSvg(points, test.labels.subarray(0, count), { ...axes, width: 720, height: 600, radius: 2, opacity: 0.6 });
+    const svg = latentScatterSvg(points, test.labels.subarray(0, count), { ...axes, width: 720, height: 600, radius: 2, opacity: 0.6, ...(test.classNames ? { classNames: test.classNames } : {}) });
     const base = join(model.outDir, `latent-${count}`);
     const png = svgToPng(svg);
     await writeOutputs([{ file: `${base}.svg`, data: svg }, { file: `${base}.png`, data: png }], io);

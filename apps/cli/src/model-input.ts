@@ -1,7 +1,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { imageShape, isNormalization, NORMALIZATIONS, normalizationRange, valuesPerImage, type Normalization } from '@vae/data';
+import { DEFAULT_TEST_FRACTION, imageShape, isNormalization, NORMALIZATIONS, normalizationRange, valuesPerImage, type Normalization } from '@vae/data';
 import { loadMnist, takeFirst, type MnistData, type MnistSource } from '@vae/data/node';
 import { checkReconstructionRange, LossConfigError, RECONSTRUCTIONS, type Reconstruction, type ReconstructionOptions } from '@vae/loss';
 import { loadVae, MLP_MODEL_FORMAT, parseModelJson, type ImageShape, type ModelDescription, type Vae } from '@vae/model/node';
@@ -63,6 +63,8 @@ export interface OpenedModel {
   lossOptions: ReconstructionOptions;
   /** What `--out` defaults to. */
   outDir: string;
+  /** The split of a folder of images the model was trained on (its saved settings; default 0.1). */
+  testFraction: number;
 }
 
 const exists = (path: string) =>
@@ -91,7 +93,7 @@ export async function openModel(flags: ModelFlags, baseDir = process.env.INIT_CW
   }
   let description: ModelDescription;
   let imageShapeRecorded: boolean;
-  let metadata: { settings?: { normalization?: unknown; reconstruction?: unknown } } | undefined;
+  let metadata: { settings?: { normalization?: unknown; reconstruction?: unknown; testFraction?: unknown } } | undefined;
   const jsonPath = join(modelDir, 'model.json');
   try {
     const doc = parseModelJson(JSON.parse(await readFile(jsonPath, 'utf8')), jsonPath);
@@ -112,7 +114,8 @@ export async function openModel(flags: ModelFlags, baseDir = process.env.INIT_CW
   }
   const runDir = basename(modelDir) === RUN_LAYOUT.model && (await exists(join(dirname(modelDir), RUN_LAYOUT.config))) ? dirname(modelDir) : null;
   const outDir = flags.out !== undefined ? abs(flags.out) : join(runDir ?? dirname(modelDir), 'explore');
-  return { description, imageShapeRecorded, modelDir, runDir, normalization, reconstruction, lossOptions: { reconstruction, gaussian: { range: normalizationRange(normalization) } }, outDir };
+  const testFraction = typeof saved.testFraction === 'number' && saved.testFraction > 0 && saved.testFraction < 1 ? saved.testFraction : DEFAULT_TEST_FRACTION;
+  return { description, imageShapeRecorded, modelDir, runDir, normalization, reconstruction, lossOptions: { reconstruction, gaussian: { range: normalizationRange(normalization) } }, outDir, testFraction };
 }
 
 /**
@@ -139,15 +142,17 @@ export function drawableImage(model: Pick<OpenedModel, 'description' | 'imageSha
  */
 export async function loadTestSet(
   flags: ModelFlags,
-  model: Pick<OpenedModel, 'description' | 'imageShapeRecorded'>,
+  model: Pick<OpenedModel, 'description' | 'imageShapeRecorded'> & { testFraction?: number },
   log: (line: string) => void,
   baseDir = process.env.INIT_CWD ?? process.cwd(),
-): Promise<MnistData['test']> {
+): Promise<MnistData['test'] & { classNames?: string[] }> {
   if (flags.data === 'dir' && flags.dataDir === undefined) throw new UsageError('--data dir needs --data-dir <dir>: the directory holding the four MNIST files');
   const dataDir = flags.dataDir === undefined ? undefined : isAbsolute(flags.dataDir) ? flags.dataDir : resolve(baseDir, flags.dataDir);
-  const loaded = await loadMnist({ source: flags.data, dataDir, log });
-  const test = takeFirst(loaded.test, flags.testSize ?? Infinity);
   const { height, width, channels } = model.description.input;
+  // A folder of images is made into the model's image, split as for training.
+  const images = { imageSize: { height, width }, channels: channels === 1 || channels === 3 ? channels : undefined, testFraction: model.testFraction ?? DEFAULT_TEST_FRACTION } as const;
+  const loaded = await loadMnist({ source: flags.data, dataDir, log, images });
+  const test = takeFirst(loaded.test, flags.testSize ?? Infinity);
   const inputDim = height * width * channels;
   const data = imageShape(test);
   const values = valuesPerImage(test);
@@ -158,7 +163,9 @@ export async function loadTestSet(
         'use the data the model was trained on (--data, --data-dir)',
     );
   }
-  return test;
+  // A folder's class folders name its labels (the latent scatter's legend).
+  const classes = 'report' in loaded ? (loaded as { report: { classes: string[] } }).report.classes : [];
+  return classes.length > 0 ? { ...test, classNames: classes } : test;
 }
 
 /**

@@ -19,7 +19,7 @@ export class RunDirectoryError extends Error {
 }
 
 /** What `vae train` writes into a run directory (and `explore/` and `export/`, where the model commands write by default). */
-export const RUN_ENTRIES = [RUN_LAYOUT.config, RUN_LAYOUT.metrics, RUN_LAYOUT.lossCurve, RUN_LAYOUT.samples, RUN_LAYOUT.checkpoint, RUN_LAYOUT.model, RUN_LAYOUT.explore, RUN_LAYOUT.export] as const;
+export const RUN_ENTRIES = [RUN_LAYOUT.config, RUN_LAYOUT.dataReport, RUN_LAYOUT.metrics, RUN_LAYOUT.lossCurve, RUN_LAYOUT.samples, RUN_LAYOUT.checkpoint, RUN_LAYOUT.model, RUN_LAYOUT.explore, RUN_LAYOUT.export] as const;
 
 /** `config.json`: the first run's record, then one entry per resume. */
 export interface RunRecord {
@@ -132,6 +132,13 @@ export class RunDirectory {
   }
 
   /** `config.json` as written, or null when it is missing or not a JSON object. */
+  /** `data-report.json`: what was made of a folder of images (the splits, classes, size, the files skipped and why). */
+  async writeDataReport(report: unknown): Promise<string> {
+    const file = join(this.path, RUN_LAYOUT.dataReport);
+    await withFile(file, () => writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`));
+    return file;
+  }
+
   async readRecord(): Promise<RunRecord | null> {
     try {
       const record = JSON.parse(await readFile(join(this.path, RUN_LAYOUT.config), 'utf8')) as unknown;

@@ -13,7 +13,7 @@ export const RUN_TOOL = 'vae-ts cli train';
  * Only these are ever deleted by `--overwrite`; a temp file of a killed write is the run's too.
  */
 const RUN_FILE_PATTERNS: readonly RegExp[] = [
-  /^(config\.json|metrics\.jsonl|loss\.svg)$/,
+  /^(config\.json|data-report\.json|metrics\.jsonl|loss\.svg)$/,
   /^samples\/epoch-\d{3,}\.png$/,
   /^checkpoint\/(checkpoint\.bin|state\.json)$/,
   /^model\/(model\.json|weights\.bin)$/,

@@ -1,7 +1,8 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { imageShape, loadMnist, takeFirst, type MnistData } from '@vae/data/node';
+import { imageShape, loadMnist, parseImageSize, takeFirst, type ImageFolderReport, type LoadedImageFolder, type LoadImageFolderOptions, type MnistData } from '@vae/data/node';
+import { RUN_LAYOUT } from '@vae/internal';
 import { Vae } from '@vae/model';
 import { describeArchitecture } from './model-architecture.js';
 import { SAMPLE_GRID_COUNT, sampleGridLatents } from '@vae/explore';
@@ -16,7 +17,7 @@ import { RunDirectory, RunDirectoryError, type MetricsLine } from './run-dir.js'
 import { RunLock } from './run-lock.js';
 import { RUN_TOOL } from './run-files.js';
 import { checkTrainingFits } from './size-limits.js';
-import type { TrainRunConfig } from './train-options.js';
+import { UsageError, type TrainRunConfig } from './train-options.js';
 
 export interface TrainIo {
   /** Results: one line per epoch and the summary. */
@@ -58,7 +59,10 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
     } else {
       await run.checkNewRun(options.overwrite ?? false);
     }
-    const loaded: MnistData = await loadMnist({ source: config.data, dataDir: config.dataDir ?? undefined, log: io.log });
+    const loaded: MnistData = await loadMnist({ source: config.data, dataDir: config.dataDir ?? undefined, log: io.log, images: imageFolderOptions(config, io.log) });
+    const folder = 'report' in loaded ? (loaded as LoadedImageFolder).report : undefined;
+    if (folder) logFolder(folder, io.log);
+    else checkNoImageFlags(config, loaded);
     const data = { train: takeFirst(loaded.train, config.trainSize ?? Infinity), test: takeFirst(loaded.test, config.testSize ?? Infinity) };
     if (config.trainSize !== null || config.testSize !== null) {
       io.log(`data: using the first ${formatCount(data.train.count)} train / ${formatCount(data.test.count)} test images`);
@@ -79,7 +83,13 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
         node: process.version,
         backend: engine.name,
         device: engine.device,
-        data: { source: loaded.source.kind, description: loaded.source.description, train: data.train.count, test: data.test.count },
+        data: {
+          source: loaded.source.kind,
+          description: loaded.source.description,
+          train: data.train.count,
+          test: data.test.count,
+          ...(folder ? { folder: folder.folder, image: folder.image, classes: folder.classes, skipped: folder.skipped.length, report: RUN_LAYOUT.dataReport } : {}),
+        },
       };
       if (resume) {
         await verifyResumePoint(run, resume);
@@ -89,6 +99,7 @@ export async function runTrain(config: TrainRunConfig, resumeFrom: string | null
         lock = await run.startNew(options.overwrite ?? false, io.log);
         await run.writeConfig({ tool: RUN_TOOL, createdAt: new Date().toISOString(), ...record, model: model.description, settings: config });
       }
+      if (folder) await run.writeDataReport(folder);
       io.log(`run directory: ${run.path}${resume ? ' (resuming)' : ''}`);
       return await trainInto(run, model, data, config, resume?.bytes, history, store, engine.stepEngine, io);
     } catch (error) {
@@ -206,4 +217,35 @@ async function explainWriteError(run: RunDirectory, thrown: unknown): Promise<un
   const fixes: Record<string, string> = { ENOSPC: 'free some space', EDQUOT: 'free some space', EACCES: 'make it writable', EPERM: 'make it writable', EROFS: 'make it writable' };
   const fix = fixes[error.code] ?? 'fix that';
   return new OutputError(describeFsError(error, `${fix}, ${next}`)!);
+}
+
+/** How a folder of images is read, from the run's settings; progress every 10,000 images. */
+export function imageFolderOptions(settings: Pick<TrainRunConfig, 'imageSize' | 'channels' | 'testFraction' | 'strict'>, log: (line: string) => void): LoadImageFolderOptions {
+  return {
+    imageSize: settings.imageSize ? parseImageSize(settings.imageSize) : undefined,
+    channels: settings.channels ?? undefined,
+    testFraction: settings.testFraction,
+    strict: settings.strict,
+    onProgress: (done, total) => {
+      if (done % 10_000 === 0) log(`data: decoded ${formatCount(done)} of ${formatCount(total)} images`);
+    },
+  };
+}
+
+/** What was skipped, scaled or left out of a folder: one line each, the details in data-report.json. */
+export function logFolder(report: ImageFolderReport, log: (line: string) => void): void {
+  if (report.resized > 0) log(`data: ${formatCount(report.resized)} of ${formatCount(report.train + report.test)} images were not ${report.image.height}×${report.image.width}: cropped (centred) and scaled to it`);
+  if (report.skipped.length > 0) {
+    const first = report.skipped[0]!;
+    log(`data: skipped ${formatCount(report.skipped.length)} files that are not usable images (e.g. ${first.path}: ${first.reason}); all are listed in ${RUN_LAYOUT.dataReport} (--strict refuses them instead)`);
+  }
+  if (report.unused.length > 0) log(`data: ${formatCount(report.unused.length)} other files not used (e.g. ${report.unused[0]}): not .png, .jpg, .jpeg or .webp, or outside train/ and test/`);
+}
+
+/** The flags that only shape a folder of images, refused for MNIST-format data rather than silently ignored. */
+function checkNoImageFlags(config: TrainRunConfig, loaded: MnistData): void {
+  const given = [config.imageSize !== null && '--image-size', config.channels !== null && '--channels', config.strict && '--strict'].filter(Boolean);
+  if (given.length > 0) {
+    throw new UsageError(`${given.join(', ')} only ${given.length > 1 ? 'apply' : 'applies'} to a folder of images, but the data is ${loaded.source.description}; drop ${given.length > 1 ? 'them' : 'it'}, or name a folder of images with --data-dir`);
+  }
 }

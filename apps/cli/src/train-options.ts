@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { Command, Option } from 'commander';
-import { NORMALIZATIONS, normalizationRange, type Normalization } from '@vae/data';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_TEST_FRACTION, NORMALIZATIONS, normalizationRange, parseImageSize, type Normalization } from '@vae/data';
 import type { MnistSource } from '@vae/data/node';
 import { checkReconstructionRange, LossConfigError, RECONSTRUCTIONS, type Reconstruction } from '@vae/loss';
 import { ENGINE_CHOICES, type EngineChoice } from './engines/node-engines.js';
@@ -26,6 +26,14 @@ export interface TrainRunConfig {
   data: MnistSource;
   /** Absolute path, or null. */
   dataDir: string | null;
+  /** A folder of images: the size they are made (`HxW`, fit cover), or null for the most common one. */
+  imageSize: string | null;
+  /** A folder of images: 1 (grey) or 3 (RGB), or null for 3 if any image has colour, else 1. */
+  channels: 1 | 3 | null;
+  /** A folder of images without train/ and test/: the share of images in the test split. */
+  testFraction: number;
+  /** A folder of images: refuse it when a file cannot be used, instead of skipping it. */
+  strict: boolean;
   /** Use only the first N training / test images (quick runs); null = all. */
   trainSize: number | null;
   testSize: number | null;
@@ -47,12 +55,27 @@ const DATA_SOURCES = ['auto', 'dir', 'download', 'embedded'] as const;
 
 /** `--data` and `--data-dir`, shared by `train` and the commands that read the test set. */
 export const dataSourceOption = () => new Option('--data <source>', 'where MNIST comes from (auto: --data-dir, cache, download, embedded subset)').choices(DATA_SOURCES).default('auto');
-export const dataDirOption = () => new Option('--data-dir <dir>', 'directory with the four MNIST files (gzipped or not)');
+export const dataDirOption = () => new Option('--data-dir <dir>', 'directory with the four MNIST files (gzipped or not), or a folder of images (PNG, JPEG, WebP; class subfolders, train/ and test/)');
+
+/** `--image-size`: n or HxW, kept as `HxW`. */
+const imageSizeFlag = (value: string): string => {
+  try {
+    const { height, width } = parseImageSize(value);
+    return `${height}x${width}`;
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}.`);
+  }
+};
+const testFractionFlag = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !(n > 0 && n < 1)) throw new InvalidArgumentError('expected a number between 0 and 1, e.g. 0.1.');
+  return n;
+};
 
 /** The flags of `vae train`, with their defaults (the reference model and settings). */
 export function trainCommand(): Command {
   return new Command('train')
-    .description('Train the reference VAE (or a variant) on MNIST and write a run directory.')
+    .description('Train the reference VAE (or a variant) on MNIST, another MNIST-format set or a folder of images, and write a run directory.')
     .addOption(new Option('--epochs <n>', 'passes over the training set').default(50).argParser(positiveInt))
     .addOption(new Option('--batch-size <n>', 'images per optimizer step').default(64).argParser(positiveInt))
     .addOption(new Option('--lr <rate>', 'Adam learning rate').default(1e-3).argParser(positiveNumber))
@@ -61,6 +84,10 @@ export function trainCommand(): Command {
     .addOption(new Option('--seed <n>', 'seed for weights, shuffling and noise').default(0).argParser(integer))
     .addOption(dataSourceOption())
     .addOption(dataDirOption())
+    .addOption(new Option('--image-size <n|HxW>', 'a folder of images: crop (centred, fit cover) and scale every image to this (default: the most common size)').argParser(imageSizeFlag))
+    .addOption(new Option('--channels <n>', 'a folder of images: 1 (grey) or 3 (RGB) (default: 3 if any image has colour)').choices(['1', '3']))
+    .addOption(new Option('--test-fraction <f>', 'a folder of images without train/ and test/: the share in the test split (seeded by each path: stable when files are added)').default(DEFAULT_TEST_FRACTION).argParser(testFractionFlag))
+    .addOption(new Option('--strict', 'a folder of images: refuse it when a file is not a usable image, instead of skipping it'))
     .addOption(new Option('--normalize <mode>', 'pixel scaling: unit [0,1], symmetric [-1,1], binary, dynamic-binary').choices(NORMALIZATIONS).default('unit'))
     .addOption(new Option('--reconstruction <term>', 'reconstruction term: bernoulli (BCE) or gaussian (MSE)').choices(RECONSTRUCTIONS).default('bernoulli'))
     .addOption(new Option('--beta <weight>', 'weight of the KL term (beta-VAE)').default(1).argParser(nonNegativeNumber))
@@ -83,6 +110,10 @@ interface RawTrainFlags {
   seed: number;
   data: MnistSource;
   dataDir?: string;
+  imageSize?: string;
+  channels?: '1' | '3';
+  testFraction: number;
+  strict?: boolean;
   normalize: Normalization;
   reconstruction: Reconstruction;
   beta: number;
@@ -110,6 +141,10 @@ const FLAG_OF: Record<keyof TrainRunConfig, string> = {
   klWarmupEpochs: '--kl-warmup',
   data: '--data',
   dataDir: '--data-dir',
+  imageSize: '--image-size',
+  channels: '--channels',
+  testFraction: '--test-fraction',
+  strict: '--strict',
   trainSize: '--train-size',
   testSize: '--test-size',
   backend: '--backend',
@@ -117,7 +152,7 @@ const FLAG_OF: Record<keyof TrainRunConfig, string> = {
   out: '--out',
 };
 /** What a resumed run may change; everything else must match the run being resumed. */
-const CHANGEABLE_ON_RESUME = new Set<keyof TrainRunConfig>(['epochs', 'backend', 'sampleEvery', 'data', 'dataDir']);
+const CHANGEABLE_ON_RESUME = new Set<keyof TrainRunConfig>(['epochs', 'backend', 'sampleEvery', 'data', 'dataDir', 'strict']);
 
 /**
  * Turns parsed flags into a checked config. Relative paths are taken from the directory the user
@@ -148,6 +183,10 @@ export async function resolveTrainConfig(
     klWarmupEpochs: flags.klWarmup,
     data: flags.data,
     dataDir: flags.dataDir === undefined ? null : abs(flags.dataDir),
+    imageSize: flags.imageSize ?? null,
+    channels: flags.channels === undefined ? null : (Number(flags.channels) as 1 | 3),
+    testFraction: flags.testFraction,
+    strict: flags.strict === true,
     trainSize: flags.trainSize ?? null,
     testSize: flags.testSize ?? null,
     backend: flags.backend,
@@ -187,7 +226,7 @@ export async function resolveTrainConfig(
 }
 
 /** Settings added after runs were first written, with the value those runs had. */
-const ADDED_LATER: Partial<TrainRunConfig> = { architecture: 'mlp', klWarmupEpochs: 0 };
+const ADDED_LATER: Partial<TrainRunConfig> = { architecture: 'mlp', klWarmupEpochs: 0, imageSize: null, channels: null, testFraction: DEFAULT_TEST_FRACTION, strict: false };
 
 async function readRunConfig(runDir: string): Promise<TrainRunConfig> {
   const file = join(runDir, 'config.json');

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DataError, encodeIdx, MNIST_FILES, mnistFromFileBytes, parseMnistManifest, type MnistFileRole } from '@vae/data';
+import { encodePng } from '@vae/viz';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mnistForPage, type MnistForPage } from './mnist-for-page.js';
 import { tempDir, writeMnistDir } from './test-fixtures.js';
@@ -31,14 +32,27 @@ describe('mnistForPage', () => {
     await writeMnistDir(dataDir, { count: 12 });
     const page = await mnistForPage({ env: { VAE_DATA_DIR: dataDir }, cacheDir: path.join(dir, 'cache'), log });
     expect(page.manifest).toEqual({
-      source: { kind: 'dir', description: `MNIST from ${dataDir}` },
+      source: { kind: 'dir', description: `MNIST-format files in ${dataDir}` },
       files: { trainImages: 'train-images-idx3-ubyte.gz', trainLabels: 'train-labels-idx1-ubyte.gz', testImages: 't10k-images-idx3-ubyte.gz', testLabels: 't10k-labels-idx1-ubyte.gz' },
       train: 12,
       test: 6,
     });
     expect(page.files.get(MNIST_FILES.trainImages.name)).toEqual(new Uint8Array(await readFile(path.join(dataDir, MNIST_FILES.trainImages.name))));
     expect(asPageSees(page).train.count).toBe(12);
-    expect(lines).toEqual([`[vae] page data (data/mnist.json): MNIST from ${dataDir} (12 train / 6 test)`]);
+    expect(lines).toEqual([`[vae] page data (data/mnist.json): MNIST-format files in ${dataDir} (12 train / 6 test)`]);
+  });
+
+  it('decodes a VAE_DATA_DIR that is a folder of images, as the CLI would, and serves it as IDX', async () => {
+    const dataDir = path.join(dir, 'images');
+    for (let i = 0; i < 20; i++) {
+      await mkdir(path.join(dataDir, `class-${i % 2}`), { recursive: true });
+      const pixels = Uint8Array.from({ length: 6 * 5 * 3 }, (_, p) => (i * 31 + p * 7) % 256);
+      await writeFile(path.join(dataDir, `class-${i % 2}`, `${i}.png`), encodePng({ width: 5, height: 6, channels: 3, pixels }));
+    }
+    const page = await mnistForPage({ env: { VAE_DATA_DIR: dataDir }, cacheDir: path.join(dir, 'cache'), log });
+    expect(page.manifest.source).toEqual({ kind: 'folder', description: `image folder ${dataDir} (6×5 RGB, 2 classes from its subfolders, test split 0.1)` });
+    const seen = asPageSees(page);
+    expect([seen.train.count + seen.test.count, seen.train.rows, seen.train.cols, seen.train.channels]).toEqual([20, 6, 5, 3]);
   });
 
   it('gzips raw IDX files', async () => {

@@ -20,6 +20,20 @@ describe('sorting a drop', () => {
   it('names what is missing or unknown', () => {
     expect(sortDrop(files('model.json')).problems).toEqual(['a model needs both model.json and weights.bin; only model.json was dropped']);
     expect(sortDrop(files('train-images-idx3-ubyte.gz')).problems[0]).toMatch(/missing trainLabels, testImages, testLabels/);
-    expect(sortDrop(files('cat.png')).problems[0]).toMatch(/^cat\.png: not a model file/);
+    expect(sortDrop(files('cat.gif')).problems[0]).toMatch(/^cat\.gif: not a model file/);
+  });
+});
+
+describe('a dropped folder of images', () => {
+  it('is one when any image is in the drop: paths below the dropped folder, other files left for the data report', () => {
+    const drop = sortDrop(files('shapes/circle/1.png', 'shapes/square/2.JPG', 'shapes/notes.txt'));
+    expect(drop.problems).toEqual([]);
+    expect(drop.images?.name).toBe('shapes');
+    expect(drop.images?.files.map((f) => f.path)).toEqual(['circle/1.png', 'square/2.JPG', 'notes.txt']);
+  });
+
+  it('keeps the paths as they are when the images come from several places', () => {
+    const drop = sortDrop(files('a.png', 'b/c.webp'));
+    expect(drop.images).toEqual({ name: 'dropped images', files: [{ path: 'a.png', file: { name: 'a.png' } }, { path: 'b/c.webp', file: { name: 'b/c.webp' } }] });
   });
 });

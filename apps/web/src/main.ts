@@ -1,10 +1,10 @@
-import { imageShape, valuesPerImage, type MnistSplit } from '@vae/data';
+import { DEFAULT_TEST_FRACTION, imageShape, parseImageSize, valuesPerImage, type MnistSplit } from '@vae/data';
 import type { ImageShape } from '@vae/model';
 import type { EpochMetrics } from '@vae/train';
 import { grayToRgba, imageGrid } from '@vae/viz';
 import { addBatchPoint, addEpochPoint, emptyLossSeries, etaSeconds, lossSeriesOf, type LossSeries } from './chart-data.js';
 import { sortDrop } from './dropped-files.js';
-import { filesOfDrop } from './drop-entries.js';
+import { filesOfDrop, filesOfList, type DroppedFile } from './drop-entries.js';
 import { BACKEND_CHOICES, type BackendChoice } from './engines.js';
 import { mountExplorer } from './explore/mount-explorer.js';
 import { LossChart } from './loss-chart.js';
@@ -176,7 +176,7 @@ function openModel(info: ModelInfo): void {
     );
     return;
   }
-  page.explorer = mountExplorer(el('explore'), client.modelClient(info), data.split);
+  page.explorer = mountExplorer(el('explore'), client.modelClient(info), data.split, { classNames: data.folder?.classes });
 }
 
 async function loadData(client: WorkerClient, request: Parameters<WorkerClient['request']>[0] & { type: 'load-data' }, transfer: Transferable[] = []): Promise<void> {
@@ -185,7 +185,12 @@ async function loadData(client: WorkerClient, request: Parameters<WorkerClient['
     ...report,
     split: { images: report.testImages, labels: report.testLabels, count: report.test, rows: report.rows, cols: report.cols, channels: report.channels },
   };
-  el('data').textContent = `Data: ${report.description} (${report.train.toLocaleString('en-US')} train / ${report.test.toLocaleString('en-US')} test images, ${imageSize(imageShape(report))}).`;
+  const skipped = report.folder?.skipped ?? [];
+  const resized = report.folder?.resized ?? 0;
+  el('data').textContent =
+    `Data: ${report.description} (${report.train.toLocaleString('en-US')} train / ${report.test.toLocaleString('en-US')} test images, ${imageSize(imageShape(report))}).` +
+    (resized > 0 ? ` ${resized.toLocaleString('en-US')} images of other sizes were cropped (centred) and scaled.` : '') +
+    (skipped.length > 0 ? ` Skipped ${skipped.length.toLocaleString('en-US')} files that are not usable images (e.g. ${skipped[0]!.path}: ${skipped[0]!.reason}).` : '');
   document.body.dataset.data = report.description;
   const form = el<HTMLFormElement>('settings');
   (form.elements.namedItem('trainSize') as HTMLInputElement).value = String(report.train);
@@ -272,26 +277,48 @@ async function openRun(name: string): Promise<void> {
 }
 
 async function onDrop(event: DragEvent): Promise<void> {
-  const files = await filesOfDrop(event.dataTransfer!);
+  await useFiles(await filesOfDrop(event.dataTransfer!));
+}
+
+/** The image-size and channels fields, for a folder of images. */
+function folderOptions() {
+  const size = el<HTMLInputElement>('image-size').value.trim();
+  const channels = el<HTMLSelectElement>('channels').value;
+  let imageSize;
+  try {
+    imageSize = size === '' ? undefined : parseImageSize(size);
+  } catch (error) {
+    throw new Error(`image size: ${(error as Error).message}`);
+  }
+  return { imageSize, channels: channels === '' ? undefined : (Number(channels) as 1 | 3), testFraction: DEFAULT_TEST_FRACTION };
+}
+
+/** Dropped or picked files: a folder of images or MNIST-format files become the data, a model's two files open it. */
+async function useFiles(files: DroppedFile[]): Promise<void> {
   const contents = sortDrop(files);
   if (contents.problems.length > 0) throw new Error(contents.problems.join('; '));
   const client = page.client!;
   clearError();
+  if (contents.images) {
+    const { name, files: entries } = contents.images;
+    el('data').textContent = `Decoding ${entries.length.toLocaleString('en-US')} files of ${name}…`;
+    await loadData(client, { type: 'load-data', data: { kind: 'images', folder: name, files: entries.map((e) => ({ path: e.path, file: e.file.file })), options: folderOptions() } });
+  }
   if (contents.mnist) {
-    const entries = await Promise.all(Object.entries(contents.mnist).map(async ([role, file]) => [role, new Uint8Array(await file.arrayBuffer())] as const));
+    const entries = await Promise.all(Object.entries(contents.mnist).map(async ([role, dropped]) => [role, new Uint8Array(await dropped.file.arrayBuffer())] as const));
     const bytes = Object.fromEntries(entries) as Record<string, Uint8Array>;
-    const names = Object.values(contents.mnist).map((f) => f.name);
+    const names = Object.values(contents.mnist).map((f) => f.name.split('/').pop()!);
     await loadData(client, { type: 'load-data', data: { kind: 'files', files: bytes as never, description: `dropped files (${names.join(', ')})` } }, Object.values(bytes).map((b) => b.buffer));
   }
   if (contents.model) {
     const { json, weights } = contents.model;
     let modelJson: unknown;
     try {
-      modelJson = JSON.parse(await json.text());
+      modelJson = JSON.parse(await json.file.text());
     } catch (error) {
       throw new Error(`${json.name}: not JSON (${(error as Error).message})`);
     }
-    const bytes = new Uint8Array(await weights.arrayBuffer());
+    const bytes = new Uint8Array(await weights.file.arrayBuffer());
     await client.request({ type: 'open-model', files: { modelJson, weights: bytes }, source: `dropped ${json.name}` }, [bytes.buffer]);
   }
 }
@@ -305,6 +332,12 @@ function wire(): void {
   button('restart').addEventListener('click', () => {
     clearError();
     void guarded('could not restart', startWorker);
+  });
+  const picker = el<HTMLInputElement>('pick-folder');
+  picker.addEventListener('change', () => {
+    const files = filesOfList(picker.files!);
+    picker.value = '';
+    void guarded('could not use the picked folder', () => useFiles(files));
   });
   // Drop anywhere: MNIST-format files replace the data, a model's two files open the model.
   let depth = 0;

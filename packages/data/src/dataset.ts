@@ -49,9 +49,10 @@ export function describeImageSize(split: SplitShape): string {
 
 /**
  * Where a dataset came from: `loadMnist` in `@vae/data/node` gives the first four; in a browser,
- * `fetchMnist` gives `url` and `mnistFromFileBytes` is given `files` for files the user dropped.
+ * `fetchMnist` gives `url` and `mnistFromFileBytes` is given `files` for files the user dropped;
+ * `folder` is a folder of images (`loadImageFolder`, `assembleImageFolder`).
  */
-export type MnistSourceKind = 'dir' | 'cache' | 'download' | 'embedded' | 'url' | 'files';
+export type MnistSourceKind = 'dir' | 'cache' | 'download' | 'embedded' | 'url' | 'files' | 'folder';
 
 /** Both splits and where they came from. */
 export interface MnistData {

@@ -15,3 +15,33 @@ export { mnistRoleOfFileName, type MnistFileRole } from './mnist-file-role.js';
 export { MNIST_MANIFEST_NAME, parseMnistManifest, type MnistManifest } from './mnist-manifest.js';
 export { fetchMnist, type FetchMnistOptions } from './fetch-mnist.js';
 export { embeddedFromDigitArrays, EMBEDDED_SPLIT_SEED, EMBEDDED_TEST_PER_CLASS } from './embedded.js';
+export {
+  IMAGE_EXTENSIONS,
+  DEFAULT_TEST_FRACTION,
+  DEFAULT_MAX_PIXELS,
+  MAX_CLASSES,
+  isImageFileName,
+  readImageHeader,
+  parseImageSize,
+  coverCrop,
+  inTestSplit,
+  imageOrder,
+  planImageFolder,
+  assembleImageFolder,
+  toChannels,
+  describeFolderImage,
+  describeImageFolder,
+  ImageSkip,
+  type ImageFormat,
+  type ImageHeader,
+  type ImageSize,
+  type CropRect,
+  type PlannedImage,
+  type ImageFolderPlan,
+  type DecodedImage,
+  type FolderFile,
+  type ImageDecoder,
+  type ImageFolderOptions,
+  type ImageFolderReport,
+  type ImageFolderData,
+} from './image-folder.js';

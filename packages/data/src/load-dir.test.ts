@@ -21,7 +21,7 @@ describe('loadMnistFromDir', () => {
     expect([data.train.count, data.test.count, data.train.rows, data.train.cols]).toEqual([30, 10, 28, 28]);
     expect(data.train.images).toEqual(fixtureImages(30));
     expect(data.train.images).not.toBeInstanceOf(Buffer);
-    expect(data.source).toEqual({ kind: 'dir', description: `MNIST from ${path.resolve(dir)}` });
+    expect(data.source).toEqual({ kind: 'dir', description: `MNIST-format files in ${path.resolve(dir)}` });
   });
 
   it('accepts uncompressed files (names without .gz)', async () => {

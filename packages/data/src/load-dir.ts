@@ -17,7 +17,7 @@ import { MNIST_FILE_ROLES, MNIST_FILES, type MnistFileSet } from './mnist-files.
 export async function loadMnistFromDir(dir: string, options: { files?: MnistFileSet } = {}): Promise<MnistData> {
   const files = options.files ?? MNIST_FILES;
   if (!(await isDirectory(dir))) {
-    throw new DataError(`${dir}: no such directory; expected a directory holding ${MNIST_FILE_ROLES.map((r) => files[r].name).join(', ')}`);
+    throw new DataError(`${dir}: no such directory; expected a directory holding ${MNIST_FILE_ROLES.map((r) => files[r].name).join(', ')}, or a folder of images`);
   }
   const found = await Promise.all(MNIST_FILE_ROLES.map((role) => findFile(dir, files[role].name)));
   const missing = MNIST_FILE_ROLES.filter((_, i) => found[i] === undefined).map((role) => files[role].name);
@@ -30,12 +30,18 @@ export async function loadMnistFromDir(dir: string, options: { files?: MnistFile
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
     found.map(async (file) => parseIdx(await readBytes(file!), file!)),
   );
-  const description = `MNIST from ${path.resolve(dir)}`;
+  const description = `MNIST-format files in ${path.resolve(dir)}`;
   const train = makeDataset(trainImages!, trainLabels!, `${dir} (train)`);
   const test = makeDataset(testImages!, testLabels!, `${dir} (test)`);
   const [trainImagesFile, , testImagesFile] = found as string[];
   checkSameImageSize(train, test, trainImagesFile!, testImagesFile!);
   return { train, test, source: { kind: 'dir', description } };
+}
+
+/** Whether `dir` holds any of the four files (gzipped or not): then it is read as an MNIST-format set, not as a folder of images. */
+export async function hasMnistFiles(dir: string, files: MnistFileSet = MNIST_FILES): Promise<boolean> {
+  const found = await Promise.all(MNIST_FILE_ROLES.map((role) => findFile(dir, files[role].name)));
+  return found.some((f) => f !== undefined);
 }
 
 /** `name` if it exists in `dir`, else `name` without `.gz`, else undefined. */

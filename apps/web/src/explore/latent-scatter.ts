@@ -15,6 +15,10 @@ export interface LatentScatterViewOptions {
   /** Plot size in CSS px. Defaults 440 × 400. */
   width?: number;
   height?: number;
+  /** Legend text of label k (a folder of images' class folders); default the number k. */
+  classNames?: readonly string[];
+  /** Whether the legend lists "your drawing" (the drawing canvas is there). Default true. */
+  drawing?: boolean;
 }
 
 export interface LatentScatterView {
@@ -109,10 +113,10 @@ export function mountLatentScatter(
           'li',
           {},
           createElement('span', { class: 'explore-swatch', style: `background: ${categoricalPalette[label % categoricalPalette.length]}` }),
-          String(label),
+          options.classNames?.[label] ?? String(label),
         ),
       ),
-      createElement('li', {}, createElement('span', { class: 'explore-swatch explore-swatch-marker' }), 'your drawing'),
+      ...(options.drawing === false ? [] : [createElement('li', {}, createElement('span', { class: 'explore-swatch explore-swatch-marker' }), 'your drawing')]),
     );
   };
 

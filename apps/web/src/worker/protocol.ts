@@ -1,4 +1,4 @@
-import type { MnistFileRole, Normalization } from '@vae/data';
+import type { ImageFolderOptions, ImageFolderReport, MnistFileRole, Normalization } from '@vae/data';
 import type { ImageShape } from '@vae/model';
 import type { EpochMetrics } from '@vae/train';
 import type { BackendChoice } from '../engines.js';
@@ -23,7 +23,15 @@ export interface WebTrainSettings {
 /** Where the worker gets MNIST-format data. */
 export type DataRequest =
   | { kind: 'url'; /** Absolute URL of the folder holding `mnist.json` and the four files. */ baseUrl: string }
-  | { kind: 'files'; /** The four files as dropped on the page (gzipped or not). */ files: Record<MnistFileRole, Uint8Array>; description: string };
+  | { kind: 'files'; /** The four files as dropped on the page (gzipped or not). */ files: Record<MnistFileRole, Uint8Array>; description: string }
+  | {
+      kind: 'images';
+      /** The dropped or picked folder's name. */
+      folder: string;
+      /** Its files, each with its path below it: decoded in the worker by the rules the CLI uses. */
+      files: { path: string; file: File }[];
+      options: Pick<ImageFolderOptions, 'imageSize' | 'channels' | 'testFraction'>;
+    };
 
 /** A saved model: the `model.json` document and the bytes of `weights.bin`, as the CLI writes them. */
 export interface ModelFiles {
@@ -80,6 +88,8 @@ export interface DataReport {
   cols: number;
   /** Values per pixel: 1 (grey), 3 (RGB), …: the data's images are rows × cols × channels, channels last. */
   channels: number;
+  /** For a folder of images: what was made of it (classes, size, the files skipped and why). */
+  folder?: ImageFolderReport;
   /** The whole test split, for the page's views (digits to pick, labels to colour by). */
   testImages: Uint8Array;
   testLabels: Uint8Array;

@@ -12,7 +12,8 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { fetchMnist, imageShape, mnistFromFileBytes, type MnistData } from '@vae/data';
+import { assembleImageFolder, describeImageFolder, fetchMnist, imageShape, mnistFromFileBytes, type ImageFolderReport, type MnistData } from '@vae/data';
+import { browserImageDecoder } from './image-decoder.js';
 import { mlpDescription, serializeVae, deserializeVae, Vae } from '@vae/model';
 import { DEFAULT_TRAIN_SETTINGS, type ActiveEngine } from '@vae/train';
 import { browserEngineRegistry } from '../engines.js';
@@ -88,7 +89,14 @@ async function handle(request: WorkerRequest): Promise<{ value: unknown; transfe
     case 'load-data': {
       if (run?.busy) throw new Error('a training run is under way: stop it before changing the data');
       const source = request.data;
-      data = source.kind === 'url' ? await fetchMnist(source.baseUrl) : mnistFromFileBytes(source.files, { kind: 'files', description: source.description });
+      let folder: ImageFolderReport | undefined;
+      if (source.kind === 'images') {
+        const made = await assembleImageFolder(source.folder, source.files, browserImageDecoder, source.options);
+        folder = made.report;
+        data = { train: made.train, test: made.test, source: { kind: 'folder', description: describeImageFolder(made.report) } };
+      } else {
+        data = source.kind === 'url' ? await fetchMnist(source.baseUrl) : mnistFromFileBytes(source.files, { kind: 'files', description: source.description });
+      }
       const test = data.test;
       const value: ReplyValue['load-data'] = {
         description: data.source.description,
@@ -97,6 +105,7 @@ async function handle(request: WorkerRequest): Promise<{ value: unknown; transfe
         rows: test.rows,
         cols: test.cols,
         channels: imageShape(test).channels,
+        ...(folder ? { folder } : {}),
         testImages: test.images.slice(),
         testLabels: test.labels.slice(),
       };
