@@ -30,7 +30,7 @@ describe.skipIf(!haveMnist)(`vae train --model conv on MNIST${haveMnist ? '' : `
     ]);
     expect(train.code, train.stderr).toBe(0);
     if (isNativeAvailable()) {
-      expect(train.stderr).toContain('not native: cannot train this run: the addon has kernels for dense layers only (an MLP VAE): layer "encoder.conv0" is conv2d');
+      expect(train.stderr).toContain('not native: cannot train this run: the C++ core has kernels for dense layers only (an MLP VAE): layer "encoder.conv0" is conv2d');
     }
     expect(train.stderr).toMatch(/backend: wasm/);
     const metrics = (await readFile(join(run, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { testLoss: number; trainLoss: number });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { nativeWasmEngine } from '@vae/native-wasm/engine';
 import { adapterInfoOf, adapterLabel, EngineRegistry, tfjsBackendEngine, type EngineDevice, type EngineProbe } from '@vae/train';
 
 /** The bit of WebGPU this file touches (`adapter.info` is newer than the @webgpu/types tfjs ships with). */
@@ -64,7 +65,10 @@ async function startBundled(name: string): Promise<void> {
  * `wasmThreads` > 0 fixes the WebAssembly thread count (1: no threads); 0 lets tfjs use every core.
  */
 export function browserEngineRegistry(options: { wasmThreads?: number } = {}): EngineRegistry {
+  const threads = options.wasmThreads ?? 0;
   return new EngineRegistry([
+    // The fused C++ step in WebAssembly: what `auto` takes without a hardware GPU.
+    nativeWasmEngine(threads > 0 ? { threads } : {}),
     tfjsBackendEngine({ name: 'webgpu', summary: 'TensorFlow.js on WebGPU: the GPU', probe: probeWebgpu, start: () => startBundled('webgpu') }),
     tfjsBackendEngine({ name: 'webgl', summary: 'TensorFlow.js on WebGL 2: the GPU, where WebGPU is missing', probe: probeWebgl, start: () => startBundled('webgl') }),
     tfjsBackendEngine({

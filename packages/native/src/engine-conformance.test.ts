@@ -28,7 +28,7 @@ describe('nativeSupports', () => {
   });
 
   it('declines, with the reason, a model or a term it has no kernel for', () => {
-    expect(nativeSupports({ model: convDescription(), settings })).toBe('the addon has kernels for dense layers only (an MLP VAE): layer "encoder.conv0" is conv2d');
-    expect(nativeSupports({ model, settings: { ...settings, reconstruction: 'laplace' as never } })).toBe("the addon has no 'laplace' reconstruction term (it has bernoulli, gaussian)");
+    expect(nativeSupports({ model: convDescription(), settings })).toBe('the C++ core has kernels for dense layers only (an MLP VAE): layer "encoder.conv0" is conv2d');
+    expect(nativeSupports({ model, settings: { ...settings, reconstruction: 'laplace' as never } })).toBe("the C++ core has no 'laplace' reconstruction term (it has bernoulli, gaussian)");
   });
 });

@@ -31,7 +31,7 @@ describe('nativeEngine in a registry', () => {
     const registry = new EngineRegistry([cpu, nativeEngine()]);
     const { engine, skipped } = await registry.resolve('auto', { ...request, model: convDescription() });
     expect(engine.name).toBe('cpu');
-    expect(skipped).toEqual(['native: cannot train this run: the addon has kernels for dense layers only (an MLP VAE): layer "encoder.conv0" is conv2d']);
+    expect(skipped).toEqual(['native: cannot train this run: the C++ core has kernels for dense layers only (an MLP VAE): layer "encoder.conv0" is conv2d']);
   });
 
   it('says why it is unavailable where the addon does not load', async () => {

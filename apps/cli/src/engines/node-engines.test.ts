@@ -120,15 +120,15 @@ describe('auto: which engine it takes', () => {
     const request = { ...REFERENCE_REQUEST, settings: { ...REFERENCE_REQUEST.settings, reconstruction: 'laplace' as never } };
     const { pick, skipped } = await autoPicks({ native: 'real' }, request);
     expect(pick).toBe('wasm');
-    expect(skipped[0]).toBe("native: cannot train this run: the addon has no 'laplace' reconstruction term (it has bernoulli, gaussian)");
+    expect(skipped[0]).toBe("native: cannot train this run: the C++ core has no 'laplace' reconstruction term (it has bernoulli, gaussian)");
   });
 
   it.skipIf(!isNativeAvailable())(`a model with a layer the native engine has no kernel for (conv) goes to the next engine, with the reason${skipWithoutNative}`, async () => {
     const { pick, skipped } = await autoPicks({ native: 'real' }, { ...REFERENCE_REQUEST, model: convDescription() });
     expect(pick).toBe('wasm');
-    expect(skipped[0]).toBe('native: cannot train this run: the addon has kernels for dense layers only (an MLP VAE): layer "encoder.conv0" is conv2d');
+    expect(skipped[0]).toBe('native: cannot train this run: the C++ core has kernels for dense layers only (an MLP VAE): layer "encoder.conv0" is conv2d');
     const error = await nodeEngineRegistry(importIn({ native: 'real' })).resolve('native', { ...REFERENCE_REQUEST, model: convDescription() }).catch((e: unknown) => e);
-    expect((error as Error).message).toBe('native cannot train this run: the addon has kernels for dense layers only (an MLP VAE): layer "encoder.conv0" is conv2d');
+    expect((error as Error).message).toBe('native cannot train this run: the C++ core has kernels for dense layers only (an MLP VAE): layer "encoder.conv0" is conv2d');
   });
 });
 

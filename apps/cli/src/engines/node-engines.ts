@@ -10,6 +10,7 @@ import { tensorflowEngine } from './tensorflow.js';
 import { webgpuNodeEngine } from './webgpu-node.js';
 
 type NativeEngineModule = typeof import('@vae/native/engine');
+type NativeWasmEngineModule = typeof import('@vae/native-wasm/engine');
 
 /** A backend the CLI bundles: always here. */
 const bundled = (label: string) => async (): Promise<EngineProbe> => ({ available: true, device: { kind: 'cpu', label } });
@@ -25,6 +26,12 @@ export function nodeEngineRegistry(importModule: ImportModule = importByName): E
       '@vae/native/engine',
       { name: 'native', priority: ENGINE_PRIORITY.native, summary: 'the whole training step fused in C++ (@vae/native)' },
       (native) => native.nativeEngine(),
+    ),
+    packageEngine<NativeWasmEngineModule>(
+      importModule,
+      '@vae/native-wasm/engine',
+      { name: 'native-wasm', priority: ENGINE_PRIORITY['native-wasm'], summary: 'the fused C++ training step compiled to WebAssembly (@vae/native-wasm)' },
+      (wasm) => wasm.nativeWasmEngine(),
     ),
     tensorflowEngine(importModule),
     webgpuNodeEngine(importModule),
