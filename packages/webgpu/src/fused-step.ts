@@ -48,6 +48,8 @@ export class FusedStep {
   private readonly uniform = new ArrayBuffer(STEP_UNIFORM_WORDS * 4);
   private noise = new Float32Array(0);
   private destroyed = false;
+  /** Null once every pipeline compiled, else the device's message. */
+  private readonly compiled: Promise<string | null>;
   /** Adam's step count and running products β₁^(t+1), β₂^(t+1) as float32, kept on the host as tfjs keeps them. */
   iterations = 0;
   accBeta1: number;
@@ -61,9 +63,12 @@ export class FusedStep {
   ) {
     this.plan = fusedPlan(model);
     this.kernels = stepKernels(this.plan, loss.reconstruction);
+    // Pipelines are checked asynchronously: the first read-back reports a shader that did not compile.
+    device.pushErrorScope('validation');
     this.pipelines = this.kernels.map((kernel) =>
       device.createComputePipeline({ label: kernel.label, layout: 'auto', compute: { module: device.createShaderModule({ label: kernel.label, code: kernel.code }), entryPoint: 'main' } }),
     );
+    this.compiled = device.popErrorScope().then((error) => (error ? `the fused WebGPU step's pipelines are invalid: ${error.message}` : null));
     const bytes = this.plan.parameterCount * 4;
     for (const name of ['params', 'grads', 'moment1', 'moment2']) this.shared.set(name, this.createBuffer(name, bytes, STORAGE | COPY_SRC | COPY_DST));
     this.shared.set('lossSum', this.createBuffer('lossSum', 4, STORAGE | COPY_SRC | COPY_DST));
@@ -206,6 +211,8 @@ export class FusedStep {
   }
 
   private async read(name: BufferName, bytes: number): Promise<Float32Array> {
+    const invalid = await this.compiled;
+    if (invalid) throw new Error(invalid);
     const staging = this.device.createBuffer({ label: `read ${name}`, size: bytes, usage: MAP_READ | COPY_DST });
     try {
       const encoder = this.device.createCommandEncoder({ label: `read ${name}` });

@@ -127,15 +127,15 @@ function outputForward(stage: DenseStage, input: BufferName, output: BufferName,
   // log(1 + e) corrected by the rounding of 1 + e (Goldberg's trick) keeps it exact for tiny e.
   const term = gaussian
     ? `  let s = 1.0 / (1.0 + exp(-l));
-  let err = (s * step.gaussianScale + step.gaussianLo) - target;
+  let err = (s * step.gaussianScale + step.gaussianLo) - pixel;
   recon[i] = err * err;
   ${dOutput}[i] = (err * step.gaussianInvVar) * ((s * (1.0 - s)) * step.gaussianScale);`
     : `  let e = exp(-abs(l));
   let u = 1.0 + e;
   var softplus = e;
   if (u != 1.0) { softplus = log(u) * (e / (u - 1.0)); }
-  recon[i] = (max(l, 0.0) - l * target) + softplus;
-  ${dOutput}[i] = 1.0 / (1.0 + exp(-l)) - target;`;
+  recon[i] = (max(l, 0.0) - l * pixel) + softplus;
+  ${dOutput}[i] = 1.0 / (1.0 + exp(-l)) - pixel;`;
   const body = `  if (i >= n * ${N}) { return; }
   let r = i / ${N};
   let c = i % ${N};
@@ -143,7 +143,7 @@ function outputForward(stage: DenseStage, input: BufferName, output: BufferName,
   for (var k = 0u; k < ${K}; k++) { sum += ${input}[r * ${K} + k] * params[${u32(stage.kernelOffset)} + k * ${N} + c]; }
   let l = ${activate(stage.activation, `sum + params[${u32(stage.biasOffset)} + c]`)};
   ${output}[i] = l;
-  let target = x[i];
+  let pixel = x[i];
 ${term}`;
   return { label: `forward ${stage.name} + ${gaussian ? 'gaussian' : 'bernoulli'} loss`, code: kernelSource(bindings, body), bindings, threads: (n) => n * stage.outputs, workgroupSize: WORKGROUP_SIZE };
 }
@@ -158,7 +158,8 @@ function denseBackward(stage: DenseStage, input: BufferName, output: BufferName,
   const N = u32(stage.outputs);
   const relu = stage.activation === 'relu';
   const bindings = [
-    { name: 'params', writes: false },
+    // The weights are read only for dL/dx: the first layer binds no `params` (WebGPU drops unused bindings).
+    ...(dInput ? [{ name: 'params', writes: false }] : []),
     { name: 'grads', writes: true },
     { name: input, writes: false },
     ...(relu ? [{ name: output, writes: false }] : []),
@@ -216,7 +217,7 @@ function headsBackward(plan: FusedPlan, input: BufferName, dInput: BufferName | 
   const L = u32(plan.latentDim);
   const L2 = u32(2 * plan.latentDim);
   const bindings = [
-    { name: 'params', writes: false },
+    ...(dInput ? [{ name: 'params', writes: false }] : []),
     { name: 'grads', writes: true },
     { name: input, writes: false },
     { name: 'muLogvar', writes: false },
