@@ -335,8 +335,8 @@ function adam(plan: FusedPlan): Kernel {
 /**
  * The step's dispatches, in order: forward through the encoder, the heads with the
  * reparameterization, the decoder with the loss fused into its last layer, the backward passes
- * (one per layer, the heads as one), the loss sum, Adam. `2·layers + 2` dispatches for a model of
- * `layers` dense layers besides the heads (the reference MLP: 10).
+ * (one per layer, the heads as one), the loss sum, Adam: `2·layers + 4` dispatches for a model of
+ * `layers` dense layers besides the heads (the reference MLP, 784-512-256-20-256-512-784: 14).
  */
 export function stepKernels(plan: FusedPlan, reconstruction: 'bernoulli' | 'gaussian'): Kernel[] {
   const gaussian = reconstruction === 'gaussian';
