@@ -56,7 +56,46 @@ ${body}
 
 const activate = (activation: DenseStage['activation'], value: string) => (activation === 'relu' ? `max(${value}, 0.0)` : value);
 
-/** y = act(x·W + b) for every (row, unit), the bias and activation fused into the product. */
+/** Each thread of a product computes a TILE×TILE block of it: TILE + TILE loads per TILE² multiply-adds. */
+const TILE = 4;
+const tilesOf = (rows: number, cols: number) => Math.ceil(rows / TILE) * Math.ceil(cols / TILE);
+
+/**
+ * A matrix product C = A·B, `rows`×`cols` over `depth`, as WGSL function `<name>(t)` computing tile
+ * t (row-major over tiles) in four vec4 accumulators. The shader defines `<name>A(m, k)`,
+ * `<name>B(k, c)` (how the operands are read: transposed, masked, from the packed weights) and
+ * `<name>Store(m, c, value)` (the epilogue: bias, activation, loss). Reads past the edge are
+ * clamped to the last row or column and their results not stored. Each entry sums over k in order,
+ * as the one-thread-per-entry product does.
+ */
+function tiledProduct(name: string, rows: string, cols: string, depth: string): string {
+  const index = (base: string, offset: number, last: string) => (offset === 0 ? base : `min(${base} + ${offset}u, ${last})`);
+  const rowsOf = [0, 1, 2, 3].map((o) => index('m0', o, 'mLast'));
+  const colsOf = [0, 1, 2, 3].map((o) => index('c0', o, 'cLast'));
+  const stores = [0, 1, 2, 3]
+    .flatMap((i) => [0, 1, 2, 3].map((j) => `  if (m0 + ${i}u < rows && c0 + ${j}u < cols) { ${name}Store(m0 + ${i}u, c0 + ${j}u, acc${i}[${j}]); }`))
+    .join('\n');
+  return `fn ${name}(t: u32) {
+  let rows = ${rows};
+  let cols = ${cols};
+  let tilesPerRow = (cols + ${TILE - 1}u) / ${TILE}u;
+  let m0 = (t / tilesPerRow) * ${TILE}u;
+  let c0 = (t % tilesPerRow) * ${TILE}u;
+  let mLast = rows - 1u;
+  let cLast = cols - 1u;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  for (var k = 0u; k < ${depth}; k++) {
+    let b = vec4<f32>(${colsOf.map((c) => `${name}B(k, ${c})`).join(', ')});
+${rowsOf.map((m, i) => `    acc${i} += ${name}A(${m}, k) * b;`).join('\n')}
+  }
+${stores}
+}`;
+}
+
+/** y = act(x·W + b) for every (row, unit), the bias and activation fused into the product's epilogue. */
 function denseForward(stage: DenseStage, input: BufferName, output: BufferName): Kernel {
   const K = u32(stage.inputs);
   const N = u32(stage.outputs);
@@ -65,13 +104,13 @@ function denseForward(stage: DenseStage, input: BufferName, output: BufferName):
     { name: input, writes: false },
     { name: output, writes: true },
   ];
-  const body = `  if (i >= n * ${N}) { return; }
-  let r = i / ${N};
-  let c = i % ${N};
-  var sum = 0.0;
-  for (var k = 0u; k < ${K}; k++) { sum += ${input}[r * ${K} + k] * params[${u32(stage.kernelOffset)} + k * ${N} + c]; }
-  ${output}[i] = ${activate(stage.activation, `sum + params[${u32(stage.biasOffset)} + c]`)};`;
-  return { label: `forward ${stage.name}`, code: kernelSource(bindings, body), bindings, threads: (n) => n * stage.outputs, workgroupSize: WORKGROUP_SIZE };
+  const functions = `fn forwardA(r: u32, k: u32) -> f32 { return ${input}[r * ${K} + k]; }
+fn forwardB(k: u32, c: u32) -> f32 { return params[${u32(stage.kernelOffset)} + k * ${N} + c]; }
+fn forwardStore(r: u32, c: u32, sum: f32) { ${output}[r * ${N} + c] = ${activate(stage.activation, `sum + params[${u32(stage.biasOffset)} + c]`)}; }
+${tiledProduct('forward', 'step.n', N, K)}`;
+  const body = `  if (i >= ((n + ${TILE - 1}u) / ${TILE}u) * ${u32(Math.ceil(stage.outputs / TILE))}) { return; }
+  forward(i);`;
+  return { label: `forward ${stage.name}`, code: kernelSource(bindings, body, functions), bindings, threads: (n) => tilesOf(n, stage.outputs), workgroupSize: WORKGROUP_SIZE };
 }
 
 /**
@@ -136,16 +175,25 @@ function outputForward(stage: DenseStage, input: BufferName, output: BufferName,
   if (u != 1.0) { softplus = log(u) * (e / (u - 1.0)); }
   recon[i] = (max(l, 0.0) - l * pixel) + softplus;
   ${dOutput}[i] = 1.0 / (1.0 + exp(-l)) - pixel;`;
-  const body = `  if (i >= n * ${N}) { return; }
-  let r = i / ${N};
-  let c = i % ${N};
-  var sum = 0.0;
-  for (var k = 0u; k < ${K}; k++) { sum += ${input}[r * ${K} + k] * params[${u32(stage.kernelOffset)} + k * ${N} + c]; }
+  const functions = `fn logitsA(r: u32, k: u32) -> f32 { return ${input}[r * ${K} + k]; }
+fn logitsB(k: u32, c: u32) -> f32 { return params[${u32(stage.kernelOffset)} + k * ${N} + c]; }
+fn logitsStore(r: u32, c: u32, sum: f32) {
+  let i = r * ${N} + c;
   let l = ${activate(stage.activation, `sum + params[${u32(stage.biasOffset)} + c]`)};
   ${output}[i] = l;
   let pixel = x[i];
-${term}`;
-  return { label: `forward ${stage.name} + ${gaussian ? 'gaussian' : 'bernoulli'} loss`, code: kernelSource(bindings, body), bindings, threads: (n) => n * stage.outputs, workgroupSize: WORKGROUP_SIZE };
+${term}
+}
+${tiledProduct('logits', 'step.n', N, K)}`;
+  const body = `  if (i >= ((n + ${TILE - 1}u) / ${TILE}u) * ${u32(Math.ceil(stage.outputs / TILE))}) { return; }
+  logits(i);`;
+  return {
+    label: `forward ${stage.name} + ${gaussian ? 'gaussian' : 'bernoulli'} loss`,
+    code: kernelSource(bindings, body, functions),
+    bindings,
+    threads: (n) => tilesOf(n, stage.outputs),
+    workgroupSize: WORKGROUP_SIZE,
+  };
 }
 
 /**
@@ -166,21 +214,30 @@ function denseBackward(stage: DenseStage, input: BufferName, output: BufferName,
     { name: dOutput, writes: false },
     ...(dInput ? [{ name: dInput, writes: true }] : []),
   ];
-  const preActivationGrad = `fn dPre(r: u32, c: u32) -> f32 {
+  // dL/dW [K, N] = inputᵀ · dPre over the batch; dL/dx [n, K] = dPre · Wᵀ.
+  const functions = `fn dPre(r: u32, c: u32) -> f32 {
   let g = ${dOutput}[r * ${N} + c];
   ${relu ? `return select(0.0, g, ${output}[r * ${N} + c] > 0.0);` : 'return g;'}
+}
+fn dKernelA(k: u32, r: u32) -> f32 { return ${input}[r * ${K} + k]; }
+fn dKernelB(r: u32, c: u32) -> f32 { return dPre(r, c); }
+fn dKernelStore(k: u32, c: u32, sum: f32) { grads[${u32(stage.kernelOffset)} + k * ${N} + c] = sum; }
+${tiledProduct('dKernel', K, N, 'step.n')}
+${
+  dInput
+    ? `fn dInputA(r: u32, c: u32) -> f32 { return dPre(r, c); }
+fn dInputB(c: u32, k: u32) -> f32 { return params[${u32(stage.kernelOffset)} + k * ${N} + c]; }
+fn dInputStore(r: u32, k: u32, sum: f32) { ${dInput}[r * ${K} + k] = sum; }
+${tiledProduct('dInput', 'step.n', K, N)}`
+    : ''
 }`;
-  const body = `  let weights = ${u32(stage.inputs * stage.outputs)};
-  if (i < weights) {
-    let k = i / ${N};
-    let c = i % ${N};
-    var sum = 0.0;
-    for (var r = 0u; r < n; r++) { sum += ${input}[r * ${K} + k] * dPre(r, c); }
-    grads[${u32(stage.kernelOffset)} + i] = sum;
+  const kernelTiles = tilesOf(stage.inputs, stage.outputs);
+  const body = `  if (i < ${u32(kernelTiles)}) {
+    dKernel(i);
     return;
   }
-  if (i < weights + ${N}) {
-    let c = i - weights;
+  if (i < ${u32(kernelTiles + stage.outputs)}) {
+    let c = i - ${u32(kernelTiles)};
     var sum = 0.0;
     for (var r = 0u; r < n; r++) { sum += dPre(r, c); }
     grads[${u32(stage.biasOffset)} + c] = sum;
@@ -188,20 +245,16 @@ function denseBackward(stage: DenseStage, input: BufferName, output: BufferName,
   }
 ${
   dInput
-    ? `  let j = i - weights - ${N};
-  if (j >= n * ${K}) { return; }
-  let r = j / ${K};
-  let k = j % ${K};
-  var sum = 0.0;
-  for (var c = 0u; c < ${N}; c++) { sum += dPre(r, c) * params[${u32(stage.kernelOffset)} + k * ${N} + c]; }
-  ${dInput}[j] = sum;`
+    ? `  let t = i - ${u32(kernelTiles + stage.outputs)};
+  if (t >= ((n + ${TILE - 1}u) / ${TILE}u) * ${u32(Math.ceil(stage.inputs / TILE))}) { return; }
+  dInput(t);`
     : ''
 }`;
   return {
     label: `backward ${stage.name}`,
-    code: kernelSource(bindings, body, preActivationGrad),
+    code: kernelSource(bindings, body, functions),
     bindings,
-    threads: (n) => stage.inputs * stage.outputs + stage.outputs + (dInput ? n * stage.inputs : 0),
+    threads: (n) => kernelTiles + stage.outputs + (dInput ? tilesOf(n, stage.inputs) : 0),
     workgroupSize: WORKGROUP_SIZE,
   };
 }
