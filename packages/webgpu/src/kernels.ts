@@ -58,7 +58,14 @@ const activate = (activation: DenseStage['activation'], value: string) => (activ
 
 /** Each thread of a product computes a TILE×TILE block of it: TILE + TILE loads per TILE² multiply-adds. */
 const TILE = 4;
-const tilesOf = (rows: number, cols: number) => Math.ceil(rows / TILE) * Math.ceil(cols / TILE);
+/**
+ * A workgroup's 64 threads take BLOCK×BLOCK neighbouring tiles (32×32 entries), so it reads a
+ * narrow band of each operand, which stays in cache (on SwiftShader, the CPU's) while it works.
+ */
+const BLOCK = 8;
+const blocks = (tiles: number) => Math.ceil(tiles / BLOCK) * BLOCK;
+/** Threads a product of `rows`×`cols` entries takes: whole blocks of tiles. */
+const productThreads = (rows: number, cols: number) => blocks(Math.ceil(rows / TILE)) * blocks(Math.ceil(cols / TILE));
 
 /**
  * A matrix product C = A·B, `rows`×`cols` over `depth`, as WGSL function `<name>(t)` computing tile
@@ -69,18 +76,23 @@ const tilesOf = (rows: number, cols: number) => Math.ceil(rows / TILE) * Math.ce
  * as the one-thread-per-entry product does.
  */
 function tiledProduct(name: string, rows: string, cols: string, depth: string): string {
+  const blocksOf = (entries: string) => `((((${entries}) + ${TILE - 1}u) / ${TILE}u + ${BLOCK - 1}u) / ${BLOCK}u)`;
   const index = (base: string, offset: number, last: string) => (offset === 0 ? base : `min(${base} + ${offset}u, ${last})`);
   const rowsOf = [0, 1, 2, 3].map((o) => index('m0', o, 'mLast'));
   const colsOf = [0, 1, 2, 3].map((o) => index('c0', o, 'cLast'));
   const stores = [0, 1, 2, 3]
     .flatMap((i) => [0, 1, 2, 3].map((j) => `  if (m0 + ${i}u < rows && c0 + ${j}u < cols) { ${name}Store(m0 + ${i}u, c0 + ${j}u, acc${i}[${j}]); }`))
     .join('\n');
-  return `fn ${name}(t: u32) {
+  return `fn ${name}Threads() -> u32 { return ${blocksOf(rows)} * ${blocksOf(cols)} * ${BLOCK * BLOCK}u; }
+fn ${name}(t: u32) {
   let rows = ${rows};
   let cols = ${cols};
-  let tilesPerRow = (cols + ${TILE - 1}u) / ${TILE}u;
-  let m0 = (t / tilesPerRow) * ${TILE}u;
-  let c0 = (t % tilesPerRow) * ${TILE}u;
+  let block = t / ${BLOCK * BLOCK}u;
+  let local = t % ${BLOCK * BLOCK}u;
+  let blocksPerRow = ${blocksOf(cols)};
+  let m0 = ((block / blocksPerRow) * ${BLOCK}u + local / ${BLOCK}u) * ${TILE}u;
+  let c0 = ((block % blocksPerRow) * ${BLOCK}u + local % ${BLOCK}u) * ${TILE}u;
+  if (m0 >= rows || c0 >= cols) { return; }
   let mLast = rows - 1u;
   let cLast = cols - 1u;
   var acc0 = vec4<f32>(0.0);
@@ -108,9 +120,8 @@ function denseForward(stage: DenseStage, input: BufferName, output: BufferName):
 fn forwardB(k: u32, c: u32) -> f32 { return params[${u32(stage.kernelOffset)} + k * ${N} + c]; }
 fn forwardStore(r: u32, c: u32, sum: f32) { ${output}[r * ${N} + c] = ${activate(stage.activation, `sum + params[${u32(stage.biasOffset)} + c]`)}; }
 ${tiledProduct('forward', 'step.n', N, K)}`;
-  const body = `  if (i >= ((n + ${TILE - 1}u) / ${TILE}u) * ${u32(Math.ceil(stage.outputs / TILE))}) { return; }
-  forward(i);`;
-  return { label: `forward ${stage.name}`, code: kernelSource(bindings, body, functions), bindings, threads: (n) => tilesOf(n, stage.outputs), workgroupSize: WORKGROUP_SIZE };
+  const body = `  if (i < forwardThreads()) { forward(i); }`;
+  return { label: `forward ${stage.name}`, code: kernelSource(bindings, body, functions), bindings, threads: (n) => productThreads(n, stage.outputs), workgroupSize: WORKGROUP_SIZE };
 }
 
 /**
@@ -185,13 +196,12 @@ fn logitsStore(r: u32, c: u32, sum: f32) {
 ${term}
 }
 ${tiledProduct('logits', 'step.n', N, K)}`;
-  const body = `  if (i >= ((n + ${TILE - 1}u) / ${TILE}u) * ${u32(Math.ceil(stage.outputs / TILE))}) { return; }
-  logits(i);`;
+  const body = `  if (i < logitsThreads()) { logits(i); }`;
   return {
     label: `forward ${stage.name} + ${gaussian ? 'gaussian' : 'bernoulli'} loss`,
     code: kernelSource(bindings, body, functions),
     bindings,
-    threads: (n) => tilesOf(n, stage.outputs),
+    threads: (n) => productThreads(n, stage.outputs),
     workgroupSize: WORKGROUP_SIZE,
   };
 }
@@ -231,30 +241,31 @@ fn dInputStore(r: u32, k: u32, sum: f32) { ${dInput}[r * ${K} + k] = sum; }
 ${tiledProduct('dInput', 'step.n', K, N)}`
     : ''
 }`;
-  const kernelTiles = tilesOf(stage.inputs, stage.outputs);
-  const body = `  if (i < ${u32(kernelTiles)}) {
+  // The products first, each in whole workgroups (their blocks stay aligned), then the bias.
+  const body = `  if (i < dKernelThreads()) {
     dKernel(i);
     return;
   }
-  if (i < ${u32(kernelTiles + stage.outputs)}) {
-    let c = i - ${u32(kernelTiles)};
-    var sum = 0.0;
-    for (var r = 0u; r < n; r++) { sum += dPre(r, c); }
-    grads[${u32(stage.biasOffset)} + c] = sum;
-    return;
-  }
+  var t = i - dKernelThreads();
 ${
   dInput
-    ? `  let t = i - ${u32(kernelTiles + stage.outputs)};
-  if (t >= ((n + ${TILE - 1}u) / ${TILE}u) * ${u32(Math.ceil(stage.inputs / TILE))}) { return; }
-  dInput(t);`
+    ? `  if (t < dInputThreads()) {
+    dInput(t);
+    return;
+  }
+  t -= dInputThreads();`
     : ''
-}`;
+}
+  if (t < ${N}) {
+    var sum = 0.0;
+    for (var r = 0u; r < n; r++) { sum += dPre(r, t); }
+    grads[${u32(stage.biasOffset)} + t] = sum;
+  }`;
   return {
     label: `backward ${stage.name}`,
     code: kernelSource(bindings, body, functions),
     bindings,
-    threads: (n) => kernelTiles + stage.outputs + (dInput ? tilesOf(n, stage.inputs) : 0),
+    threads: (n) => productThreads(stage.inputs, stage.outputs) + (dInput ? productThreads(n, stage.inputs) : 0) + stage.outputs,
     workgroupSize: WORKGROUP_SIZE,
   };
 }
@@ -366,6 +377,8 @@ function lossSum(plan: FusedPlan, gaussian: boolean): Kernel {
 }
 
 /** Adam over every parameter at once (the packed buffers), in tfjs' `AdamOptimizer` order of operations. */
+const ADAM_THREADS = 16384;
+
 function adam(plan: FusedPlan): Kernel {
   const bindings = [
     { name: 'params', writes: true },
@@ -373,16 +386,19 @@ function adam(plan: FusedPlan): Kernel {
     { name: 'moment1', writes: true },
     { name: 'moment2', writes: true },
   ];
-  const body = `  if (i >= ${u32(plan.parameterCount)}) { return; }
-  let g = grads[i];
-  let m = moment1[i] * step.beta1 + g * step.oneMinusBeta1;
-  let v = moment2[i] * step.beta2 + (g * g) * step.oneMinusBeta2;
-  moment1[i] = m;
-  moment2[i] = v;
-  let mHat = m / step.oneMinusAccBeta1;
-  let vHat = v / step.oneMinusAccBeta2;
-  params[i] = (mHat / (sqrt(vHat) + step.epsilon)) * step.negLearningRate + params[i];`;
-  return { label: 'adam', code: kernelSource(bindings, body), bindings, threads: () => plan.parameterCount, workgroupSize: WORKGROUP_SIZE };
+  // Few threads, each striding over the buffer: SwiftShader pays per workgroup, and a GPU is filled by 16k threads.
+  const threads = Math.min(plan.parameterCount, ADAM_THREADS);
+  const body = `  for (var p = i; p < ${u32(plan.parameterCount)}; p += ${u32(threads)}) {
+    let g = grads[p];
+    let m = moment1[p] * step.beta1 + g * step.oneMinusBeta1;
+    let v = moment2[p] * step.beta2 + (g * g) * step.oneMinusBeta2;
+    moment1[p] = m;
+    moment2[p] = v;
+    let mHat = m / step.oneMinusAccBeta1;
+    let vHat = v / step.oneMinusAccBeta2;
+    params[p] = (mHat / (sqrt(vHat) + step.epsilon)) * step.negLearningRate + params[p];
+  }`;
+  return { label: 'adam', code: kernelSource(bindings, body, '', 256), bindings, threads: () => threads, workgroupSize: 256 };
 }
 
 /**
