@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { nativeWasmEngine } from '@vae/native-wasm/engine';
 import { adapterInfoOf, adapterLabel, EngineRegistry, tfjsBackendEngine, type EngineDevice, type EngineProbe } from '@vae/train';
+import { fusedWebgpuEngine } from '@vae/webgpu';
 
 /** The bit of WebGPU this file touches (`adapter.info` is newer than the @webgpu/types tfjs ships with). */
 interface GpuLike {
@@ -18,6 +19,13 @@ async function probeWebgpu(): Promise<EngineProbe> {
   if (!adapter) return { available: false, reason: 'navigator.gpu.requestAdapter() found no adapter' };
   const info = adapterInfoOf(adapter.info);
   return { available: true, device: { kind: 'gpu', software: info.isFallbackAdapter, label: adapterLabel(info), adapter: info } };
+}
+
+/** A device on the high-performance adapter (the one `probeWebgpu` describes). */
+async function requestWebgpuDevice(): Promise<GPUDevice> {
+  const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new Error('navigator.gpu.requestAdapter() found no adapter');
+  return adapter.requestDevice();
 }
 
 /** Software rasterizers behind WebGL: real WebGL, but slower than WebAssembly. */
@@ -67,6 +75,8 @@ async function startBundled(name: string): Promise<void> {
 export function browserEngineRegistry(options: { wasmThreads?: number } = {}): EngineRegistry {
   const threads = options.wasmThreads ?? 0;
   return new EngineRegistry([
+    // The fused step on the adapter tfjs would take; wasm (bundled in the worker) evaluates beside it.
+    fusedWebgpuEngine({ probe: probeWebgpu, device: requestWebgpuDevice }),
     // The fused C++ step in WebAssembly: what `auto` takes without a hardware GPU.
     nativeWasmEngine(threads > 0 ? { threads } : {}),
     tfjsBackendEngine({ name: 'webgpu', summary: 'TensorFlow.js on WebGPU: the GPU', probe: probeWebgpu, start: () => startBundled('webgpu') }),

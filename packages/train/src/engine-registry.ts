@@ -15,11 +15,11 @@ export type Support = true | string;
 
 /**
  * `auto`'s order, in one place for every app: within each tier (hardware GPUs, then CPU engines)
- * higher goes first. tfjs-node-gpu on CUDA before WebGPU, WebGPU before WebGL (browsers); among CPU
- * engines the fused native step, then the same step compiled to WebAssembly, then TensorFlow's C
- * library, then tfjs on WebAssembly, then plain JavaScript.
+ * higher goes first. The fused WebGPU step (`@vae/webgpu`) first, then tfjs-node-gpu on CUDA, then
+ * tfjs' WebGPU, then WebGL (browsers); among CPU engines the fused native step, then the same step
+ * compiled to WebAssembly, then TensorFlow's C library, then tfjs on WebAssembly, then plain JavaScript.
  */
-export const ENGINE_PRIORITY = Object.freeze({ native: 90, 'native-wasm': 70, tensorflow: 60, webgpu: 50, webgl: 45, wasm: 40, cpu: 10 });
+export const ENGINE_PRIORITY = Object.freeze({ 'webgpu-fused': 80, native: 90, 'native-wasm': 70, tensorflow: 60, webgpu: 50, webgl: 45, wasm: 40, cpu: 10 });
 
 /** A WebGPU adapter, as `GPUAdapter.info` describes it. */
 export interface AdapterInfo {

@@ -68,8 +68,11 @@ export interface StepEngine {
    * that never stopped, and the epoch's train loss is the same to the last bit.
    */
   resetLoss(start?: number): void;
-  /** Makes the model's variables hold the engine's weights (before evaluation, sampling, saving). */
-  syncModel(): void;
+  /**
+   * Makes the model's variables hold the engine's weights (before evaluation, sampling, saving).
+   * A GPU engine reads its weights back asynchronously (as `readLossSum`): `train` awaits it.
+   */
+  syncModel(): void | Promise<void>;
   /**
    * The optimizer's state for a checkpoint, keyed `adam/iterations`, `adam/accBeta1`,
    * `adam/accBeta2`, `adam/m/<variable name>`, `adam/v/<variable name>` (no moments before the

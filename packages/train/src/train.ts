@@ -284,7 +284,7 @@ async function readFiniteLossSum<M extends TrainableModel>(run: TrainingRun<M>, 
 async function evaluateEpoch<M extends TrainableModel>(run: TrainingRun<M>, epoch: number, trained: TrainedEpoch): Promise<void> {
   const { options, settings, engine } = run;
   const { model, data } = options;
-  engine.syncModel();
+  await engine.syncModel();
   const evalStart = now();
   const test = await evaluate(model, data.test, {
     ...run.lossOptions,
@@ -315,7 +315,7 @@ async function saveCheckpoint<M extends TrainableModel>(run: TrainingRun<M>): Pr
   const { checkpoint: store, model } = run.options;
   if (!store) return;
   run.state = { ...run.state, rng: { ...run.state.rng, epoch: run.state.epoch, step: run.state.step }, savedAt: new Date().toISOString() };
-  run.engine.syncModel();
+  await run.engine.syncModel();
   const optimizerState = await run.engine.optimizerState();
   try {
     await store.save(await encodeCheckpoint(run.state, model, optimizerState.tensors), run.state);

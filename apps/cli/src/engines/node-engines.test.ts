@@ -79,6 +79,7 @@ describe('auto: which engine it takes', () => {
     expect(pick).toBe('wasm');
     expect(skipped).toEqual([
       'native: @vae/native/engine is not installed',
+      'webgpu-fused: webgpu is not installed',
       'tensorflow: @tensorflow/tfjs-node-gpu is not installed; @tensorflow/tfjs-node is not installed',
       'webgpu: webgpu is not installed',
     ]);
@@ -88,9 +89,9 @@ describe('auto: which engine it takes', () => {
     expect((await autoPicks({ native: 'real', webgpu: 'no-adapter' })).pick).toBe(nativeName);
   });
 
-  it('a hardware WebGPU adapter comes before the native CPU engine', async () => {
+  it('a hardware WebGPU adapter comes before the native CPU engine: the fused step on it (tfjs-webgpu only by name)', async () => {
     const { pick } = await autoPicks({ native: 'real', webgpu: NVIDIA });
-    expect(pick).toBe('webgpu');
+    expect(pick).toBe('webgpu-fused');
   });
 
   it('never a software adapter (SwiftShader) over a CPU engine, and it says so', async () => {
@@ -106,9 +107,9 @@ describe('auto: which engine it takes', () => {
     expect(pick).toBe('wasm');
   });
 
-  it('tfjs-node-gpu with a CUDA device comes first of all', async () => {
-    const { pick } = await autoPicks({ native: 'real', webgpu: NVIDIA, tensorflowGpu: 'cuda' });
-    expect(pick).toBe('tensorflow');
+  it('the fused WebGPU step on a hardware adapter comes first of all, then tfjs-node-gpu with a CUDA device', async () => {
+    expect((await autoPicks({ native: 'real', webgpu: NVIDIA, tensorflowGpu: 'cuda' })).pick).toBe('webgpu-fused');
+    expect((await autoPicks({ native: 'real', webgpu: 'no-adapter', tensorflowGpu: 'cuda' })).pick).toBe('tensorflow');
   });
 
   it(`tfjs-node-gpu without a CUDA device, or tfjs-node, is a CPU engine: after native${skipWithoutNative}`, async () => {
@@ -157,7 +158,7 @@ describe('asking for an engine by name', () => {
   });
 
   it('an unknown engine lists the known ones', async () => {
-    await expect(resolve('cuda', {})).rejects.toThrow('cuda: unknown engine; known: native, tensorflow, webgpu, wasm, cpu');
+    await expect(resolve('cuda', {})).rejects.toThrow('cuda: unknown engine; known: native, webgpu-fused, tensorflow, webgpu, wasm, cpu');
   });
 });
 

@@ -7,7 +7,7 @@ import { DEFAULT_TRAIN_SETTINGS, ENGINE_PRIORITY, EngineRegistry, tfjsBackendEng
 import { importByName, type ImportModule } from './module-loading.js';
 import { packageEngine } from './package-engine.js';
 import { tensorflowEngine } from './tensorflow.js';
-import { webgpuNodeEngine } from './webgpu-node.js';
+import { dawnWebgpu, fusedWebgpuNodeEngine, webgpuNodeEngine } from './webgpu-node.js';
 
 type NativeEngineModule = typeof import('@vae/native/engine');
 type NativeWasmEngineModule = typeof import('@vae/native-wasm/engine');
@@ -16,11 +16,13 @@ type NativeWasmEngineModule = typeof import('@vae/native-wasm/engine');
 const bundled = (label: string) => async (): Promise<EngineProbe> => ({ available: true, device: { kind: 'cpu', label } });
 
 /**
- * The CLI's engines. `auto` tries a hardware GPU first (tfjs-node-gpu with a CUDA device, then
- * WebGPU on a real adapter), then the CPU engines: native, tfjs-node, wasm, plain JS.
+ * The CLI's engines. `auto` tries a hardware GPU first (the fused WebGPU step, tfjs-node-gpu with a
+ * CUDA device, tfjs' WebGPU, on a real adapter), then the CPU engines: native, tfjs-node, wasm, plain JS.
  */
 export function nodeEngineRegistry(importModule: ImportModule = importByName): EngineRegistry {
+  const dawn = dawnWebgpu(importModule);
   return new EngineRegistry([
+    fusedWebgpuNodeEngine(dawn),
     packageEngine<NativeEngineModule>(
       importModule,
       '@vae/native/engine',
@@ -34,7 +36,7 @@ export function nodeEngineRegistry(importModule: ImportModule = importByName): E
       (wasm) => wasm.nativeWasmEngine(),
     ),
     tensorflowEngine(importModule),
-    webgpuNodeEngine(importModule),
+    webgpuNodeEngine(importModule, undefined, dawn),
     tfjsBackendEngine({ name: 'wasm', summary: 'TensorFlow.js on WebAssembly with SIMD, one thread', probe: bundled('WebAssembly SIMD') }),
     tfjsBackendEngine({ name: 'cpu', summary: 'TensorFlow.js in plain JavaScript (slow)', probe: bundled('plain JavaScript') }),
   ]);

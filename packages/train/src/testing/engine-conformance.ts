@@ -139,7 +139,7 @@ async function stepRun(
       losses.push(await engine.readLossSum());
       engine.resetLoss();
     }
-    engine.syncModel();
+    await engine.syncModel();
     const weights = await readVariables(model);
     const state = await engine.optimizerState();
     try {
