@@ -41,7 +41,7 @@ describe('vae train: flags', () => {
     [['train', '--epoch', '3'], "unknown option '--epoch'"],
     [['train', '--epochs', 'ten'], "option '--epochs <n>' argument 'ten' is invalid. expected a positive integer."],
     [['train', '--lr', '-1'], "option '--lr <rate>' argument '-1' is invalid. expected a number > 0"],
-    [['train', '--backend', 'gpu'], "argument 'gpu' is invalid. Allowed choices are auto, native, webgpu-fused, tensorflow, webgpu, wasm, cpu."],
+    [['train', '--backend', 'gpu'], "argument 'gpu' is invalid. Allowed choices are auto, native, webgpu-fused, native-wasm, tensorflow, webgpu, wasm, cpu."],
     [['train', '--data', 'dir'], 'error: --data dir needs --data-dir <dir>'],
     [['train', '--normalize', 'symmetric'], "error: Bernoulli (BCE) reconstruction needs targets in [0, 1], but --normalize symmetric is in [-1, 1]"],
     [['train', '--resume', '/nonexistent/run'], 'error: --resume /nonexistent/run: no config.json there'],
@@ -78,8 +78,8 @@ describe('vae backends', () => {
   it('lists every engine and what auto would take', async () => {
     const { code, stdout } = await runCli(['backends']);
     expect(code).toBe(0);
-    for (const name of ['native', 'tensorflow', 'webgpu', 'wasm', 'cpu']) expect(stdout).toMatch(new RegExp(`^  ${name} +(available|unavailable|software|declines) `, 'm'));
-    expect(stdout).toMatch(/^auto would take: \w+ \(.+\)$/m);
+    for (const name of ['native', 'webgpu-fused', 'native-wasm', 'tensorflow', 'webgpu', 'wasm', 'cpu']) expect(stdout).toMatch(new RegExp(`^  ${name} +(available|unavailable|software|declines) `, 'm'));
+    expect(stdout).toMatch(/^auto would take: [\w-]+ \(.+\)$/m);
   });
 });
 

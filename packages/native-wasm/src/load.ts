@@ -74,7 +74,12 @@ async function instantiate(threaded: boolean, workers: number): Promise<Emscript
     settings.wasmBinary = await response.arrayBuffer();
   }
   try {
-    return await glue.default(settings);
+    const module = await glue.default(settings);
+    // In Node the pool's workers are worker_threads, which would keep the process alive after its
+    // last trainer (a CLI would never exit): a trainer's step blocks the main thread while they
+    // compute, so they need no event loop of their own.
+    if (isNode) for (const worker of [...(module.PThread?.unusedWorkers ?? []), ...(module.PThread?.runningWorkers ?? [])]) (worker as { unref?: () => void }).unref?.();
+    return module;
   } catch (error) {
     throw new Error(`@vae/native-wasm: ${name}.wasm did not load: ${error instanceof Error ? error.message : String(error)}`);
   }

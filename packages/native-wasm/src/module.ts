@@ -11,6 +11,8 @@ export interface EmscriptenModule {
   HEAPU8: Uint8Array<ArrayBufferLike>;
   /** Set by the threads build; its buffer grows (a new SharedArrayBuffer) when the heap does. */
   wasmMemory?: WebAssembly.Memory;
+  /** The threads build's worker pool (Node: worker_threads `Worker`s). */
+  PThread?: { unusedWorkers: unknown[]; runningWorkers: unknown[] };
   _vae_last_error(): number;
   _vae_has_threads(): number;
   _vae_options_new(...args: number[]): number;

@@ -577,7 +577,7 @@ describe.skipIf(!available)(title, () => {
     const small = mlpDescription(SMALL);
     expect(make({ model: { ...small, latentDim: 0 } })).toThrow(/model description: latentDim: expected a positive integer, got 0/);
     expect(make({ model: { ...small, decoder: [small.decoder[0]!, { ...small.decoder[1]!, units: 2.5 } as never, small.decoder[2]!] } })).toThrow(/model description: decoder\[1\]\.units/);
-    expect(make({ model: { ...small, encoder: [{ type: 'reshape', shape: [3, 4, 1] }, ...small.encoder] } })).toThrow(/NativeVaeTrainer: model: the C++ core has kernels for dense layers only \(an MLP VAE\): the encoder has a reshape layer/);
+    expect(make({ model: { ...small, encoder: [{ type: 'reshape', shape: [3, 4, 1] }, ...small.encoder] } })).toThrow(/NativeVaeTrainer: model: the C\+\+ core has kernels for dense layers only \(an MLP VAE\): the encoder has a reshape layer/);
     expect(make({ learningRate: -1 })).toThrow(/learningRate/);
     expect(make({ beta1: 1 })).toThrow(/beta1/);
     expect(make({ beta: Number.NaN })).toThrow(/beta:/);

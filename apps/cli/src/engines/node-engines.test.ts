@@ -15,6 +15,8 @@ const notInstalled = (specifier: string) => Object.assign(new Error(`Cannot find
 
 interface World {
   native?: 'real' | 'absent';
+  /** The CLI installs @vae/native-wasm; 'absent' (the default here) keeps the other cases about the optional packages. */
+  nativeWasm?: 'real' | 'absent';
   tensorflowGpu?: 'cuda' | 'no-cuda' | 'missing-cudnn' | 'absent';
   tensorflowCpu?: 'present' | 'absent';
   webgpu?: { vendor: string; architecture: string; description?: string; isFallbackAdapter?: boolean } | 'no-adapter' | 'absent';
@@ -32,6 +34,9 @@ function importIn(world: World): ImportModule {
     switch (specifier) {
       case '@vae/native/engine':
         if (world.native === 'absent') throw notInstalled(specifier);
+        return importByName(specifier);
+      case '@vae/native-wasm/engine':
+        if ((world.nativeWasm ?? 'absent') === 'absent') throw notInstalled(specifier);
         return importByName(specifier);
       case '@tensorflow/tfjs-node-gpu':
         switch (world.tensorflowGpu ?? 'absent') {
@@ -80,9 +85,15 @@ describe('auto: which engine it takes', () => {
     expect(skipped).toEqual([
       'native: @vae/native/engine is not installed',
       'webgpu-fused: webgpu is not installed',
+      'native-wasm: @vae/native-wasm/engine is not installed',
       'tensorflow: @tensorflow/tfjs-node-gpu is not installed; @tensorflow/tfjs-node is not installed',
       'webgpu: webgpu is not installed',
     ]);
+  });
+
+  it('with the WebAssembly core the CLI installs: native-wasm, before TensorFlow’s C library and tfjs’ wasm', async () => {
+    expect((await autoPicks({ native: 'absent', nativeWasm: 'real', tensorflowCpu: 'present' })).pick).toBe('native-wasm');
+    expect((await autoPicks({ native: 'real', nativeWasm: 'real' })).pick).toBe(nativeName === 'native' ? 'native' : 'native-wasm');
   });
 
   it(`with the native addon built: native${skipWithoutNative}`, async () => {
@@ -158,7 +169,7 @@ describe('asking for an engine by name', () => {
   });
 
   it('an unknown engine lists the known ones', async () => {
-    await expect(resolve('cuda', {})).rejects.toThrow('cuda: unknown engine; known: native, webgpu-fused, tensorflow, webgpu, wasm, cpu');
+    await expect(resolve('cuda', {})).rejects.toThrow('cuda: unknown engine; known: native, webgpu-fused, native-wasm, tensorflow, webgpu, wasm, cpu');
   });
 });
 
