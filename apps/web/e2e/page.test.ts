@@ -256,16 +256,21 @@ describe.skipIf(!HAVE_CHROMIUM)(`the web page in Chromium${HAVE_CHROMIUM ? '' : 
     }
   }, 300_000);
 
-  it('without WebGPU: says why and which fallback runs, and still trains', async () => {
+  it('without WebGPU: says why and which fallback runs (the fused step in WebAssembly, 2 threads), and trains: the loss falls', async () => {
     const browser = await launch(NO_WEBGPU_ARGS);
     try {
       const page = await openPage(browser, url);
       const fallback = await page.textContent('#fallback');
-      expect(fallback).toMatch(/^Fell back to (wasm|webgl)/);
+      // The fused C++ step in WebAssembly, on both threads: the dev server is cross-origin isolated.
+      expect(fallback).toMatch(/^Fell back to native-wasm/);
       expect(fallback).toMatch(/webgpu: /i);
-      await fillSettings(page, { trainSize: 256, testSize: 64, epochs: 1 });
+      expect(await page.textContent('#backend')).toMatch(/^Engine: native-wasm \(wasm SIMD128, 2 threads; wasm evaluates\)/);
+      await fillSettings(page, { trainSize: 1024, testSize: 128, epochs: 2 });
       await page.click('#train');
       await waitFor(page, browser, 'done', () => document.body.dataset.training === 'done', 240_000);
+      const metrics = await page.evaluate(() => (globalThis as unknown as { vae: { metrics: { testLoss: number }[] } }).vae.metrics);
+      expect(metrics).toHaveLength(2);
+      expect(metrics[1]!.testLoss).toBeLessThan(metrics[0]!.testLoss);
       await shot(page, 'fallback');
     } finally {
       await browser.close();

@@ -200,11 +200,12 @@ async function loadData(client: WorkerClient, request: Parameters<WorkerClient['
 }
 
 function describeEngine(engine: EngineReport, choice: BackendChoice): void {
-  el('backend').textContent = `Backend: ${engine.backend} (${engine.label}${engine.software && !/software/i.test(engine.label) ? ', a software adapter' : ''})`;
-  document.body.dataset.backend = engine.backend;
+  // The engine trains; its label says the tfjs backend that evaluates beside it when that differs.
+  el('backend').textContent = `Engine: ${engine.name} (${engine.label}${engine.software && !/software/i.test(engine.label) ? ', a software adapter' : ''})`;
+  document.body.dataset.backend = engine.name;
   const reasons = [...(choice === 'auto' ? [] : [`?backend=${choice} was asked for`]), ...engine.skipped];
   el('fallback').hidden = reasons.length === 0;
-  el('fallback').textContent = reasons.length === 0 ? '' : `${engine.skipped.length > 0 ? 'Fell back to' : 'Using'} ${engine.backend}: ${reasons.join('; ')}.`;
+  el('fallback').textContent = reasons.length === 0 ? '' : `${engine.skipped.length > 0 ? 'Fell back to' : 'Using'} ${engine.name}: ${reasons.join('; ')}.`;
 }
 
 /** Starts (or restarts) the worker: engine, data, and the model kept from the last visit. */
