@@ -14,7 +14,11 @@ import { HAVE_CHROMIUM } from './browser.js';
 import { benchPage, type PageBenchCase } from './page-bench.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CASES: PageBenchCase[] = [
+const ALL_CASES: PageBenchCase[] = [
+  { backend: 'native-wasm', threads: 1, batchSize: 64, trainSize: 9000 },
+  { backend: 'native-wasm', threads: 2, batchSize: 64, trainSize: 9000 },
+  { backend: 'native-wasm', threads: 1, batchSize: 256, trainSize: 9000 },
+  { backend: 'native-wasm', threads: 2, batchSize: 256, trainSize: 9000 },
   { backend: 'wasm', threads: 1, batchSize: 64, trainSize: 9000 },
   { backend: 'wasm', threads: 2, batchSize: 64, trainSize: 9000 },
   { backend: 'wasm', threads: 1, batchSize: 256, trainSize: 9000 },
@@ -23,6 +27,9 @@ const CASES: PageBenchCase[] = [
   { backend: 'webgpu', batchSize: 256, trainSize: 1280 },
   { backend: 'webgl', batchSize: 64, trainSize: 640 },
 ];
+/** `VAE_WEB_BENCH_ENGINES=native-wasm,wasm` times those engines only. */
+const only = process.env.VAE_WEB_BENCH_ENGINES?.split(',').filter(Boolean);
+const CASES = only ? ALL_CASES.filter((c) => only.includes(c.backend)) : ALL_CASES;
 
 let server: ViteDevServer;
 let url: string;
@@ -41,7 +48,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`page speed${HAVE_CHROMIUM ? '' : ' (skipped: /u
     const results = await benchPage(url, CASES);
     for (const r of results) {
       expect(r.samplesPerSecond).toBeGreaterThan(0);
-      console.log(`${r.backend.padEnd(6)} threads ${String(r.threads ?? '-').padEnd(2)} batch ${String(r.batchSize).padStart(3)}  ${Math.round(r.samplesPerSecond).toLocaleString('en-US').padStart(6)} samples/s  (${r.device})`);
+      console.log(`${r.backend.padEnd(11)} threads ${String(r.threads ?? '-').padEnd(2)} batch ${String(r.batchSize).padStart(3)}  ${Math.round(r.samplesPerSecond).toLocaleString('en-US').padStart(6)} samples/s  (${r.device})`);
     }
     const dir = join(ROOT, '..', '..', 'bench-results');
     await mkdir(dir, { recursive: true });

@@ -2,7 +2,7 @@ import { launch, openPage, fillSettings, waitFor, WEBGPU_ARGS } from './browser.
 
 /** One configuration of the page to time. */
 export interface PageBenchCase {
-  backend: 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+  backend: 'native-wasm' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
   /** WebAssembly threads (`?threads=`); omitted: tfjs' default. */
   threads?: number;
   batchSize: number;
