@@ -37,7 +37,7 @@ export function nativeWasmEngine(options: NativeWasmEngineOptions = {}): EngineD
       const trainers: TrainerBinding = { Trainer: wasm.Trainer as unknown as TrainerBinding['Trainer'] };
       // `blas` is the addon's schedule only (OpenBLAS' own threads): the wasm GEMM has none.
       const stepEngine = fusedStepEngine(
-        (o) => new FusedVaeTrainer(trainers, { ...o, threads: o.threads ?? threads, parallel: o.parallel === 'blas' ? 'auto' : o.parallel }),
+        (o) => new FusedVaeTrainer(trainers, { ...o, parallel: o.parallel === 'blas' ? 'auto' : o.parallel }),
         { name: 'native-wasm', device: 'WebAssembly SIMD128' },
         { threads },
       );
